@@ -1,0 +1,88 @@
+/**
+ * The closed set of error codes plugwire raises. Codes are stable API: match on `err.code`, never on
+ * the message. Errors that cross the wire keep their gRPC code as a Connect `ConnectError` instead.
+ */
+export const ErrorCode = {
+  /** The plugin did not print its handshake line within the start timeout (go-plugin default: 1 min). */
+  HandshakeTimeout: "HANDSHAKE_TIMEOUT",
+  /** The first stdout line is not `CORE|APP|NETWORK|ADDR|PROTOCOL[|CERT[|MUX]]`. */
+  HandshakeInvalid: "HANDSHAKE_INVALID",
+  /** Core protocol version (field 1) is not `1`. */
+  CoreVersionMismatch: "CORE_VERSION_MISMATCH",
+  /** App protocol version (field 2) is not one the host offered, or no common version exists. */
+  VersionMismatch: "VERSION_MISMATCH",
+  /** The plugin asked for go-plugin's Go-only `netrpc` protocol. */
+  ProtocolUnsupported: "PROTOCOL_UNSUPPORTED",
+  /** The plugin's AutoMTLS certificate (field 6) is missing, malformed or fails verification. */
+  CertificateInvalid: "CERTIFICATE_INVALID",
+  /** The plugin process exited (before the handshake, or unexpectedly afterwards). */
+  PluginExited: "PLUGIN_EXITED",
+  /** The plugin executable does not exist. */
+  NotFound: "NOT_FOUND",
+  /** The plugin path exists but cannot be executed (permissions, directory). */
+  NotExecutable: "NOT_EXECUTABLE",
+  /** The executable was built for another OS or CPU architecture. */
+  WrongArchitecture: "WRONG_ARCHITECTURE",
+  /** SecureConfig: the executable's checksum does not match. */
+  ChecksumMismatch: "CHECKSUM_MISMATCH",
+  /** The host could not connect to the address the plugin announced. */
+  ConnectFailed: "CONNECT_FAILED",
+  /** A broker id was not announced by the peer in time (go-plugin: 5 s). */
+  BrokerTimeout: "BROKER_TIMEOUT",
+  /** The plugin (or host) was closed while the operation was pending. */
+  Closed: "CLOSED",
+  /** The caller's AbortSignal fired. */
+  Aborted: "ABORTED",
+  /** The plugin was started without the host's magic cookie. */
+  CookieMismatch: "COOKIE_MISMATCH",
+  /** Invalid options or configuration given to plugwire. */
+  ConfigInvalid: "CONFIG_INVALID",
+  /** A path segment (plugin id, version, binary name) is unsafe. */
+  UnsafePath: "UNSAFE_PATH",
+  /** A signature did not verify, or one was required and missing. */
+  SignatureInvalid: "SIGNATURE_INVALID",
+  /** Anything else: an internal invariant broke. The message says which. */
+  Internal: "INTERNAL",
+} as const;
+
+/** One of {@link ErrorCode}'s values. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Options for {@link PlugwireError}. */
+export interface PlugwireErrorOptions {
+  /** Name of the plugin the error is about; included in the message. */
+  plugin?: string | undefined;
+  /** The underlying error, preserved as `cause`. */
+  cause?: unknown;
+  /** Extra machine-readable facts (received line, exit code, stderr tail, …). */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The one error class plugwire throws. `code` is stable; `plugin` names the plugin when there is one,
+ * and the message always starts with `plugin <name>: ` in that case so logs read on their own.
+ */
+export class PlugwireError extends Error {
+  override name = "PlugwireError";
+  readonly code: ErrorCode;
+  readonly plugin: string | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: PlugwireErrorOptions = {}) {
+    super(options.plugin ? `plugin ${options.plugin}: ${message}` : message, { cause: options.cause });
+    this.code = code;
+    this.plugin = options.plugin;
+    this.details = options.details ?? {};
+  }
+
+  /** The message without the `plugin <name>: ` prefix. */
+  get rawMessage(): string {
+    const prefix = this.plugin ? `plugin ${this.plugin}: ` : "";
+    return this.message.startsWith(prefix) ? this.message.slice(prefix.length) : this.message;
+  }
+
+  /** True if `err` is a PlugwireError, optionally with the given code. */
+  static is(err: unknown, code?: ErrorCode): err is PlugwireError {
+    return err instanceof PlugwireError && (code === undefined || err.code === code);
+  }
+}

@@ -1,0 +1,57 @@
+// @plugwire/contract — the explicit public surface. Generated protobuf code is exported under
+// namespaces so that message names from different proto packages never collide.
+
+export {
+  ErrorCode,
+  PlugwireError,
+  type PlugwireErrorOptions,
+} from "./errors/plugwire-error.js";
+export * as health from "./gen/grpc/health/v1/health_pb.js";
+export * as brokerProto from "./gen/plugin/grpc_broker_pb.js";
+export * as controllerProto from "./gen/plugin/grpc_controller_pb.js";
+export * as stdioProto from "./gen/plugin/grpc_stdio_pb.js";
+export * as daemonProto from "./gen/plugwire/daemon/v1/daemon_pb.js";
+export * as results from "./gen/runner/proto/results_pb.js";
+export * as runner from "./gen/runner/proto/runner_pb.js";
+export * as types from "./gen/runner/proto/types_pb.js";
+export {
+  COOKIE_MISMATCH_MESSAGE,
+  CORE_PROTOCOL_VERSION,
+  DEFAULT_PORT_RANGE,
+  type HandshakeConfig,
+  KnownHandshakes,
+  negotiateVersion,
+  PluginEnv,
+  parseVersionList,
+} from "./handshake/handshake-config.js";
+export {
+  formatHandshakeLine,
+  type Handshake,
+  MAX_HANDSHAKE_LINE,
+  type ParseHandshakeOptions,
+  type PluginAddress,
+  type PluginNetwork,
+  parseHandshakeLine,
+} from "./handshake/handshake-line.js";
+export { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from "./logging/logger.js";
+export {
+  BROKER_TIMEOUT_MS,
+  type BrokeredServer,
+  type BrokerOptions,
+  createBroker,
+  type GrpcBroker,
+} from "./wire/broker.js";
+export {
+  createPluginTransport,
+  type PluginTransport,
+  type PluginTransportOptions,
+  parseHostPort,
+} from "./wire/client-transport.js";
+export {
+  type GrpcServer,
+  type GrpcServerOptions,
+  MAX_UNIX_PATH,
+  socketPath,
+  startGrpcServer,
+} from "./wire/grpc-server.js";
+export { MAX_MESSAGE_BYTES, type MutualTls, tlsOptions } from "./wire/mutual-tls.js";
