@@ -33,6 +33,20 @@ export {
   type PluginNetwork,
   parseHandshakeLine,
 } from "./handshake/handshake-line.js";
+export {
+  type ConsoleLoggerOptions,
+  createConsoleLogger,
+  createHclogLogger,
+  createHclogParseState,
+  formatHclogLine,
+  formatHclogTimestamp,
+  type HclogEntry,
+  type HclogLoggerOptions,
+  type HclogParseState,
+  type HclogWriteEntry,
+  parseHclogLine,
+  silentLogger,
+} from "./logging/hclog.js";
 export { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from "./logging/logger.js";
 export {
   BROKER_TIMEOUT_MS,
@@ -54,4 +68,13 @@ export {
   socketPath,
   startGrpcServer,
 } from "./wire/grpc-server.js";
+export {
+  type CreateCertificateOptions,
+  createCertificate,
+  decodeHandshakeCert,
+  derToPem,
+  encodeHandshakeCert,
+  pemToDer,
+  type TlsIdentity,
+} from "./wire/mtls.js";
 export { MAX_MESSAGE_BYTES, type MutualTls, tlsOptions } from "./wire/mutual-tls.js";

@@ -1,0 +1,198 @@
+import { tmpdir } from "node:os";
+import {
+  createBroker,
+  createConsoleLogger,
+  createPluginTransport,
+  ErrorCode,
+  type HandshakeConfig,
+  type Logger,
+  PlugwireError,
+} from "@plugwire/contract";
+import type { StdioChannel } from "../connection/stdio.js";
+import { connectPlugin } from "../launch/connect-plugin.js";
+import type { EnvPolicy } from "../launch/environment.js";
+import { launchPlugin } from "../launch/launch-plugin.js";
+import type { SecureConfig } from "../launch/secure-config.js";
+import { Plugin } from "./plugin.js";
+import type { VersionedServices } from "./types.js";
+
+/** Options for {@link PluginHost}. */
+export interface PluginHostOptions<V extends VersionedServices> {
+  /** The magic cookie pair your plugins expect. */
+  handshake: HandshakeConfig;
+  /** App protocol version → services, e.g. `{ 1: { kv: KV } }`. All keys are offered. */
+  versions: V;
+  /** Where host and plugin logs go (pino works). Default: compact lines on stderr, level info. */
+  logger?: Logger;
+  /** go-plugin AutoMTLS: a fresh P-521 identity per launch, mutual verification. Default false. */
+  autoMtls?: boolean;
+  /** How long a plugin has to print its handshake line. Default 60 s, as go-plugin. */
+  startTimeoutMs?: number;
+  /** Grace between Shutdown and SIGKILL on close. Default 2 s, as go-plugin. */
+  closeGraceMs?: number;
+  /** Which host environment variables plugins see. Default `"inherit"`, as go-plugin. */
+  env?: EnvPolicy;
+  /** Parent directory of each plugin's private socket directory. Default the OS temp dir. */
+  socketRoot?: string;
+  /** Group the plugin's sockets are chowned to (`PLUGIN_UNIX_SOCKET_GROUP`). */
+  socketGroup?: string;
+  /** Receives what plugins write to stdout/stderr after the handshake (GRPCStdio). Default: dropped. */
+  onStdio?: (plugin: Plugin<V>, channel: StdioChannel, data: Uint8Array) => void;
+}
+
+/** Options for {@link PluginHost.launch}. */
+export interface LaunchOptions {
+  /** A name for logs and errors, e.g. `kv`. */
+  name: string;
+  /** Executable path (or a name looked up in PATH). Never run through a shell. */
+  command: string;
+  args?: readonly string[];
+  /** Extra environment variables for this plugin. */
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Check the executable's digest before exec (go-plugin SecureConfig). Needs a path command. */
+  secureConfig?: SecureConfig;
+  /** Pass the host's stdin through (go-plugin does); default `"ignore"`. */
+  stdin?: "ignore" | "inherit";
+  autoMtls?: boolean;
+  startTimeoutMs?: number;
+  closeGraceMs?: number;
+  signal?: AbortSignal;
+}
+
+/** go-plugin's ReattachConfig, for a plugin that is already running. */
+export interface ReattachConfig {
+  protocol?: "grpc";
+  protocolVersion: number;
+  addr: { network: "unix" | "tcp"; string: string };
+  /** Pid to signal on kill; omit if unknown. */
+  pid?: number;
+  /** go-plugin's `Test`: the plugin's lifetime is not ours (close() leaves it running). */
+  test?: boolean;
+}
+
+/**
+ * The host side of go-plugin: launches plugins (Go ones built with HashiCorp go-plugin, or ours),
+ * negotiates the app protocol version, and hands out typed Connect clients.
+ *
+ * ```ts
+ * await using host = new PluginHost({ handshake: { magicCookieKey: "BASIC_PLUGIN", magicCookieValue: "hello" }, versions: { 1: { kv: KV } } });
+ * await using kv = await host.launch({ name: "kv", command: "./kv-plugin" });
+ * await kv.clientsFor(1)?.kv.put({ key: "a", value: new TextEncoder().encode("1") });
+ * ```
+ */
+export class PluginHost<V extends VersionedServices = VersionedServices> implements AsyncDisposable {
+  readonly logger: Logger;
+  readonly #options: PluginHostOptions<V>;
+  readonly #plugins = new Set<Plugin<V>>();
+  #closed = false;
+
+  constructor(options: PluginHostOptions<V>) {
+    const { handshake, versions } = options;
+    if (!handshake?.magicCookieKey || !handshake.magicCookieValue) {
+      throw new PlugwireError(ErrorCode.ConfigInvalid, "handshake needs a magicCookieKey and a magicCookieValue");
+    }
+    const offered = Object.keys(versions ?? {});
+    if (offered.length === 0 || offered.some((v) => !/^\d+$/.test(v))) {
+      throw new PlugwireError(ErrorCode.ConfigInvalid, "versions must map app protocol versions (integers) to services");
+    }
+    this.#options = options;
+    this.logger = options.logger ?? createConsoleLogger();
+  }
+
+  /** Plugins launched by this host and not yet exited. */
+  get plugins(): ReadonlySet<Plugin<V>> {
+    return this.#plugins;
+  }
+
+  /** Starts a plugin process and completes the go-plugin handshake. */
+  async launch(options: LaunchOptions): Promise<Plugin<V>> {
+    this.#assertOpen(options.name);
+    const o = this.#options;
+    const plugin = await launchPlugin<V>({
+      name: options.name,
+      command: options.command,
+      args: options.args ?? [],
+      cwd: options.cwd,
+      env: options.env,
+      envPolicy: o.env ?? "inherit",
+      handshake: o.handshake,
+      versions: o.versions,
+      autoMtls: options.autoMtls ?? o.autoMtls ?? false,
+      startTimeoutMs: options.startTimeoutMs ?? o.startTimeoutMs ?? 60_000,
+      closeGraceMs: options.closeGraceMs ?? o.closeGraceMs ?? 2000,
+      socketRoot: o.socketRoot,
+      socketGroup: o.socketGroup,
+      secureConfig: options.secureConfig,
+      stdin: options.stdin,
+      logger: this.logger.child({ plugin: options.name }),
+      signal: options.signal,
+      onStdio: o.onStdio,
+    });
+    return this.#track(plugin);
+  }
+
+  /**
+   * Connects to a plugin that is already running (go-plugin's Reattach). Without AutoMTLS: go-plugin
+   * reattach configs carry no certificates.
+   */
+  async reattach(name: string, config: ReattachConfig, options: { signal?: AbortSignal } = {}): Promise<Plugin<V>> {
+    this.#assertOpen(name);
+    if (config.protocol !== undefined && config.protocol !== "grpc") {
+      throw new PlugwireError(ErrorCode.ProtocolUnsupported, `reattach protocol ${config.protocol} is not supported; only grpc`, {
+        plugin: name,
+      });
+    }
+    if (!(config.protocolVersion in this.#options.versions)) {
+      throw new PlugwireError(ErrorCode.VersionMismatch, `reattach protocol version ${config.protocolVersion} is not one this host offers`, {
+        plugin: name,
+      });
+    }
+    const logger = this.logger.child({ plugin: name });
+    const connection = createPluginTransport({ address: { network: config.addr.network, address: config.addr.string } });
+    const lifetime = new AbortController();
+    const broker = createBroker({ plugin: name, socketDir: tmpdir() });
+    const plugin = new Plugin<V>({
+      name,
+      negotiatedVersion: config.protocolVersion,
+      versions: this.#options.versions,
+      connection,
+      broker,
+      process: undefined,
+      pid: config.test ? undefined : config.pid,
+      socketDir: undefined,
+      closeGraceMs: this.#options.closeGraceMs ?? 2000,
+      logger,
+      lifetime,
+    });
+    try {
+      await connectPlugin(plugin, { connection, broker, lifetime, logger, onStdio: this.#options.onStdio, signal: options.signal });
+    } catch (err) {
+      connection.close();
+      await broker.close();
+      throw err;
+    }
+    return this.#track(plugin);
+  }
+
+  /** Closes every plugin this host launched (in parallel), then refuses new launches. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#plugins].map((p) => p.close()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #track(plugin: Plugin<V>): Plugin<V> {
+    this.#plugins.add(plugin);
+    void plugin.exited.then(() => this.#plugins.delete(plugin));
+    if (this.#closed) void plugin.close();
+    return plugin;
+  }
+
+  #assertOpen(name: string): void {
+    if (this.#closed) throw new PlugwireError(ErrorCode.Closed, "the plugin host is closed", { plugin: name });
+  }
+}

@@ -1,0 +1,258 @@
+import { EventEmitter } from "node:events";
+import { rm } from "node:fs/promises";
+import type { ConnectRouter, Transport } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
+import {
+  type BrokeredServer,
+  controllerProto,
+  ErrorCode,
+  type GrpcBroker,
+  health,
+  type Logger,
+  PlugwireError,
+  type PluginTransport,
+} from "@plugwire/contract";
+import type { StdioChannel } from "../connection/stdio.js";
+import type { PluginExit, PluginProcess } from "../launch/spawn.js";
+import type { AnyClients, ClientsOf, VersionedServices } from "./types.js";
+
+/** Events a {@link Plugin} emits. */
+export interface PluginEvents {
+  /** Output the plugin wrote after the handshake, synced through GRPCStdio. */
+  stdio: [channel: StdioChannel, data: Uint8Array];
+  /** The process exited (or, for a reattached plugin, the connection was closed). */
+  exit: [exit: PluginExit];
+}
+
+/** Options for {@link Plugin.close}. */
+export interface CloseOptions {
+  /** How long to wait for a graceful exit before SIGKILL (default: the launch's closeGraceMs). */
+  graceMs?: number;
+  signal?: AbortSignal;
+}
+
+/** @internal What the host hands a new Plugin handle. */
+export interface PluginParts<V extends VersionedServices> {
+  name: string;
+  negotiatedVersion: number;
+  versions: V;
+  connection: PluginTransport;
+  broker: GrpcBroker;
+  process: PluginProcess | undefined;
+  /** For reattached plugins: the pid to signal, if known. */
+  pid: number | undefined;
+  socketDir: string | undefined;
+  closeGraceMs: number;
+  logger: Logger;
+  /** Aborted when the handle closes: stops background streams. */
+  lifetime: AbortController;
+}
+
+/**
+ * A running plugin: typed clients for the negotiated version, its broker, health and lifecycle.
+ * Close it (or `await using` it) to stop the process: controller Shutdown → grace → SIGKILL of the
+ * whole process group → socket directory removed.
+ */
+export class Plugin<V extends VersionedServices = VersionedServices> implements AsyncDisposable {
+  /** The name given at launch; it is in every log entry and error about this plugin. */
+  readonly name: string;
+  /** The app protocol version the plugin chose from the ones the host offered. */
+  readonly negotiatedVersion: number;
+  /** Clients for the negotiated version's services. */
+  readonly clients: AnyClients<V>;
+  /** Settles when the plugin has exited. Never rejects. */
+  readonly exited: Promise<PluginExit>;
+  /** The go-plugin broker shared with this plugin (expose host services, dial plugin ones). */
+  readonly broker: GrpcBroker;
+  readonly #parts: PluginParts<V>;
+  readonly #events = new EventEmitter<PluginEvents>();
+  readonly #shared = new Map<string, Promise<BrokeredServer>>();
+  #closing: Promise<PluginExit> | undefined;
+  #exit: PluginExit | undefined;
+  #resolveExited!: (exit: PluginExit) => void;
+
+  /** @internal Use `PluginHost.launch` or `PluginHost.reattach`. */
+  constructor(parts: PluginParts<V>) {
+    this.#parts = parts;
+    this.name = parts.name;
+    this.negotiatedVersion = parts.negotiatedVersion;
+    this.broker = parts.broker;
+    const set = parts.versions[parts.negotiatedVersion] ?? {};
+    const clients: Record<string, unknown> = {};
+    for (const [key, service] of Object.entries(set)) clients[key] = createClient(service, parts.connection.transport);
+    this.clients = clients as AnyClients<V>;
+    this.exited = new Promise<PluginExit>((resolve) => {
+      this.#resolveExited = resolve;
+    });
+    void parts.process?.exited.then((exit) => this.#finish(exit));
+  }
+
+  /** Process id, when known (undefined for a reattached plugin without one). */
+  get pid(): number | undefined {
+    return this.#parts.process?.pid ?? this.#parts.pid;
+  }
+
+  /** Aborted when the plugin exits or is closed: pass it to work that must not outlive the plugin. */
+  get signal(): AbortSignal {
+    return this.#parts.lifetime.signal;
+  }
+
+  /** The Connect transport to the plugin, for clients of services outside the version's set. */
+  get transport(): Transport {
+    return this.#parts.connection.transport;
+  }
+
+  /** The exit, once it happened. */
+  get exit(): PluginExit | undefined {
+    return this.#exit;
+  }
+
+  /** Clients for `version` when that is the negotiated one, else undefined. */
+  clientsFor<N extends keyof V & number>(version: N): ClientsOf<V[N]> | undefined {
+    return version === this.negotiatedVersion ? (this.clients as unknown as ClientsOf<V[N]>) : undefined;
+  }
+
+  /** Subscribes to plugin events. */
+  on<E extends keyof PluginEvents>(event: E, listener: (...args: PluginEvents[E]) => void): this {
+    this.#events.on(event, listener as never);
+    return this;
+  }
+
+  /** Unsubscribes. */
+  off<E extends keyof PluginEvents>(event: E, listener: (...args: PluginEvents[E]) => void): this {
+    this.#events.off(event, listener as never);
+    return this;
+  }
+
+  /** @internal */
+  emitStdio(channel: StdioChannel, data: Uint8Array): void {
+    this.#events.emit("stdio", channel, data);
+  }
+
+  /**
+   * Exposes host services to the plugin through the broker on a new listener; send `server.id` to the
+   * plugin in a request. Each call costs a socket: for a service offered on every call use
+   * {@link Plugin.serveShared}.
+   */
+  async serve(routes: (router: ConnectRouter) => void): Promise<BrokeredServer> {
+    return this.broker.accept(this.broker.nextId(), routes);
+  }
+
+  /**
+   * Like {@link Plugin.serve}, but one server per plugin connection and `key`: the first call opens it,
+   * later calls return the same broker id (go-plugin's pattern of a new server per call leaks sockets).
+   * Make `routes` delegate to a handler you swap per call.
+   */
+  async serveShared(key: string, routes: (router: ConnectRouter) => void): Promise<number> {
+    let server = this.#shared.get(key);
+    if (!server) {
+      server = this.serve(routes);
+      this.#shared.set(key, server);
+      server.catch(() => this.#shared.delete(key));
+    }
+    return (await server).id;
+  }
+
+  /** go-plugin's Ping: `Health.Check{service:"plugin"}` must answer SERVING. */
+  async ping(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    const client = createClient(health.Health, this.#parts.connection.transport);
+    let res: health.HealthCheckResponse;
+    try {
+      res = await client.check(
+        { service: "plugin" },
+        { signal: options.signal, timeoutMs: options.timeoutMs ?? 5000 },
+      );
+    } catch (cause) {
+      throw new PlugwireError(ErrorCode.ConnectFailed, `ping failed: ${(cause as Error).message}`, {
+        plugin: this.name,
+        cause,
+      });
+    }
+    if (res.status !== health.HealthCheckResponse_ServingStatus.SERVING) {
+      throw new PlugwireError(ErrorCode.ConnectFailed, `ping: plugin reports ${health.HealthCheckResponse_ServingStatus[res.status]}`, {
+        plugin: this.name,
+      });
+    }
+  }
+
+  /**
+   * Graceful stop (go-plugin-wire.md §4): `GRPCController.Shutdown` (its error ignored: Go plugins
+   * exit before replying), close the connection, wait the grace period, then SIGKILL the process
+   * group. Idempotent and safe to call concurrently; resolves with the exit.
+   */
+  close(options: CloseOptions = {}): Promise<PluginExit> {
+    this.#closing ??= this.#close(options.graceMs ?? this.#parts.closeGraceMs, options.signal);
+    return this.#closing;
+  }
+
+  /** Immediate SIGKILL of the whole process group. */
+  kill(): Promise<PluginExit> {
+    const proc = this.#parts.process;
+    if (proc && !this.#exit) {
+      proc.markForced();
+      proc.signal("SIGKILL");
+    } else if (!proc && this.#parts.pid !== undefined) {
+      signalPid(this.#parts.pid, "SIGKILL");
+    }
+    return this.close({ graceMs: 0 });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #close(graceMs: number, signal: AbortSignal | undefined): Promise<PluginExit> {
+    const { connection, process: proc, logger } = this.#parts;
+    if (!this.#exit) {
+      const controller = createClient(controllerProto.GRPCController, connection.transport);
+      await controller.shutdown({}, { timeoutMs: Math.max(graceMs, 100), signal }).catch(() => {});
+    }
+    this.#release();
+    if (!proc) {
+      if (this.#parts.pid !== undefined && graceMs === 0) signalPid(this.#parts.pid, "SIGKILL");
+      await this.#finish({ code: null, signal: null, forced: false });
+      return this.exited;
+    }
+    const graceful = await Promise.race([
+      proc.exited.then(() => true),
+      new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), graceMs);
+        signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve(false);
+        });
+      }),
+    ]);
+    if (!graceful) {
+      logger.warn({ graceMs }, "plugin did not exit gracefully; killing its process group");
+      proc.markForced();
+      proc.signal("SIGKILL");
+    }
+    return this.exited;
+  }
+
+  #release(): void {
+    this.#parts.lifetime.abort(new PlugwireError(ErrorCode.Closed, "plugin closed", { plugin: this.name }));
+    this.#parts.connection.close();
+    void this.#parts.broker.close();
+  }
+
+  /** Runs once, when the process exits (or a reattached plugin closes): release, clean up, notify. */
+  async #finish(exit: PluginExit): Promise<void> {
+    if (this.#exit) return;
+    this.#exit = exit;
+    this.#release();
+    if (this.#parts.socketDir) await rm(this.#parts.socketDir, { recursive: true, force: true }).catch(() => {});
+    this.#parts.logger.debug({ code: exit.code, signal: exit.signal, forced: exit.forced }, "plugin exited");
+    this.#events.emit("exit", exit);
+    this.#resolveExited(exit);
+  }
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}

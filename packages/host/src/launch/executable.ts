@@ -1,0 +1,114 @@
+import { constants } from "node:fs";
+import { access, open, stat } from "node:fs/promises";
+import { ErrorCode, PlugwireError } from "@plugwire/contract";
+
+/**
+ * ELF `e_machine` values for the architectures Node runs on, keyed by `process.arch`.
+ * go-plugin users hit "exec format error" with no hint; we name both architectures instead.
+ */
+const ELF_MACHINES: Record<string, number> = {
+  x64: 62,
+  arm64: 183,
+  ia32: 3,
+  arm: 40,
+  ppc64: 21,
+  s390x: 22,
+  riscv64: 243,
+  loong64: 258,
+};
+
+const ELF_MACHINE_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(ELF_MACHINES).map(([arch, machine]) => [machine, arch]),
+);
+
+/** Mach-O magic numbers (both endiannesses, 32/64-bit and fat/universal). */
+const MACHO_MAGICS = new Set([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe, 0xbebafeca]);
+
+/**
+ * Checks, before exec, that `path` exists, is an executable regular file, and — for native
+ * binaries — was built for this OS and CPU. Scripts (`#!`) and unknown formats pass through:
+ * the kernel is the judge of those, and the after-exec diagnosis reports what it said.
+ */
+export async function diagnoseExecutable(path: string, plugin: string): Promise<void> {
+  const info = await stat(path).catch((cause: NodeJS.ErrnoException) => {
+    throw new PlugwireError(ErrorCode.NotFound, `executable ${path} not found`, { plugin, cause });
+  });
+  if (!info.isFile()) {
+    throw new PlugwireError(ErrorCode.NotExecutable, `${path} is not a regular file`, { plugin });
+  }
+  await access(path, constants.X_OK).catch((cause: unknown) => {
+    throw new PlugwireError(ErrorCode.NotExecutable, `${path} is not executable (mode ${modeOf(info.mode)})`, {
+      plugin,
+      cause,
+    });
+  });
+  const header = await readHeader(path);
+  const found = describeBinary(header);
+  if (found && (found.os !== process.platform || (found.arch !== undefined && found.arch !== process.arch))) {
+    throw new PlugwireError(
+      ErrorCode.WrongArchitecture,
+      `${path} is a ${found.os}/${found.arch ?? "unknown"} binary; this host is ${process.platform}/${process.arch}`,
+      { plugin, details: { binary: found, host: { os: process.platform, arch: process.arch } } },
+    );
+  }
+}
+
+/** What a binary header says about its target, or undefined for scripts and unknown formats. */
+export function describeBinary(header: Uint8Array): { os: string; arch: string | undefined } | undefined {
+  if (header.length >= 20 && header[0] === 0x7f && header[1] === 0x45 && header[2] === 0x4c && header[3] === 0x46) {
+    const littleEndian = header[5] === 1;
+    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+    const machine = view.getUint16(18, littleEndian);
+    // ELF is used by Linux and the BSDs alike; treat it as "this OS unless it is darwin/win32".
+    const os = process.platform === "darwin" || process.platform === "win32" ? "linux" : process.platform;
+    return { os, arch: ELF_MACHINE_NAMES[machine] ?? `elf-machine-${machine}` };
+  }
+  if (header.length >= 4) {
+    const magic = new DataView(header.buffer, header.byteOffset, header.byteLength).getUint32(0, false);
+    if (MACHO_MAGICS.has(magic)) return { os: "darwin", arch: undefined };
+  }
+  if (header.length >= 2 && header[0] === 0x4d && header[1] === 0x5a) return { os: "win32", arch: undefined };
+  return undefined;
+}
+
+async function readHeader(path: string): Promise<Uint8Array> {
+  const fh = await open(path, "r");
+  try {
+    const buf = new Uint8Array(64);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function modeOf(mode: number): string {
+  return `0${(mode & 0o777).toString(8)}`;
+}
+
+/**
+ * Turns a spawn failure into a typed error: what the kernel said about the executable after exec
+ * (ENOENT for a missing interpreter, ENOEXEC for a foreign format, EACCES for permissions).
+ */
+export function diagnoseSpawnError(err: NodeJS.ErrnoException, command: string, plugin: string): PlugwireError {
+  switch (err.code) {
+    case "ENOENT":
+      return new PlugwireError(ErrorCode.NotFound, `could not start ${command}: not found (or its interpreter is missing)`, {
+        plugin,
+        cause: err,
+      });
+    case "EACCES":
+    case "EPERM":
+      return new PlugwireError(ErrorCode.NotExecutable, `could not start ${command}: permission denied`, {
+        plugin,
+        cause: err,
+      });
+    case "ENOEXEC":
+      return new PlugwireError(ErrorCode.WrongArchitecture, `could not start ${command}: exec format error`, {
+        plugin,
+        cause: err,
+      });
+    default:
+      return new PlugwireError(ErrorCode.PluginExited, `could not start ${command}: ${err.message}`, { plugin, cause: err });
+  }
+}

@@ -1,0 +1,143 @@
+import { mkdtemp, realpath, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createBroker,
+  createCertificate,
+  createPluginTransport,
+  decodeHandshakeCert,
+  ErrorCode,
+  type HandshakeConfig,
+  type Logger,
+  type MutualTls,
+  PlugwireError,
+  parseHandshakeLine,
+} from "@plugwire/contract";
+import { createStderrLogSink } from "../connection/stderr-log.js";
+import { Plugin } from "../host/plugin.js";
+import type { VersionedServices } from "../host/types.js";
+import { awaitHandshakeLine } from "./await-handshake.js";
+import { type EnvPolicy, buildPluginEnv } from "./environment.js";
+import { diagnoseExecutable } from "./executable.js";
+import { type SecureConfig, verifyChecksum } from "./secure-config.js";
+import { type PluginProcess, spawnPlugin } from "./spawn.js";
+import { connectPlugin } from "./connect-plugin.js";
+
+/** Everything a single launch needs, host defaults already applied. */
+export interface ResolvedLaunch<V extends VersionedServices> {
+  name: string;
+  command: string;
+  args: readonly string[];
+  cwd?: string | undefined;
+  env?: Record<string, string> | undefined;
+  envPolicy: EnvPolicy;
+  handshake: HandshakeConfig;
+  versions: V;
+  autoMtls: boolean;
+  startTimeoutMs: number;
+  closeGraceMs: number;
+  socketRoot?: string | undefined;
+  socketGroup?: string | undefined;
+  secureConfig?: SecureConfig | undefined;
+  stdin?: "ignore" | "inherit" | undefined;
+  logger: Logger;
+  signal?: AbortSignal | undefined;
+  onStdio?: ((plugin: Plugin<V>, channel: "stdout" | "stderr", data: Uint8Array) => void) | undefined;
+}
+
+/**
+ * One launch, in protocol order (go-plugin-wire.md §1–§4): diagnose → spawn → handshake → connect.
+ * Whatever fails, the process group is killed and the socket directory removed before the typed
+ * error is thrown: a failed launch leaves nothing behind.
+ */
+export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunch<V>): Promise<Plugin<V>> {
+  const { name, logger } = o;
+  validateLaunch(o);
+  const offered = Object.keys(o.versions).map(Number);
+  if (o.command.includes("/")) await diagnoseExecutable(o.command, name);
+  if (o.secureConfig) await verifyChecksum(o.command, o.secureConfig, name);
+  o.signal?.throwIfAborted();
+
+  // A short private directory: unix socket paths are limited to ~104 bytes.
+  const socketDir = await mkdtemp(join(await realpath(o.socketRoot ?? tmpdir()), "pw-"));
+  let proc: PluginProcess | undefined;
+  try {
+    const identity = o.autoMtls ? await createCertificate() : undefined;
+    const env = buildPluginEnv({
+      policy: o.envPolicy,
+      extra: o.env,
+      handshake: o.handshake,
+      versions: offered,
+      socketDir,
+      socketGroup: o.socketGroup,
+      clientCertPem: identity?.certPem,
+    });
+    const pluginLogger = logger;
+    proc = spawnPlugin({
+      plugin: name,
+      command: o.command,
+      args: o.args,
+      env,
+      cwd: o.cwd,
+      stdin: o.stdin,
+      onStderrLine: createStderrLogSink(pluginLogger),
+      onStdoutLine: (line) => pluginLogger.debug({ stdout: line }, "plugin wrote to stdout after the handshake"),
+    });
+    logger.debug({ pid: proc.pid, command: o.command, args: o.args }, "starting plugin");
+    const line = await awaitHandshakeLine(proc, name, o.startTimeoutMs, o.signal);
+    const handshake = parseHandshakeLine(line, { plugin: name, offeredVersions: offered });
+    let tls: MutualTls | undefined;
+    if (identity) {
+      if (handshake.cert === "") {
+        throw new PlugwireError(
+          ErrorCode.CertificateInvalid,
+          "AutoMTLS is on but the plugin sent no certificate (handshake field 6 is empty); go-plugin plugins support AutoMTLS since v1.1",
+          { plugin: name },
+        );
+      }
+      tls = { certPem: identity.certPem, keyPem: identity.keyPem, peerCertPem: decodeHandshakeCert(handshake.cert, name).pem };
+    } else if (handshake.cert.length > 50) {
+      // Go hosts crash here; we say what happened instead.
+      throw new PlugwireError(
+        ErrorCode.CertificateInvalid,
+        "the plugin sent a TLS certificate but the host did not enable AutoMTLS (set autoMtls: true)",
+        { plugin: name },
+      );
+    }
+    const connection = createPluginTransport({ address: handshake, tls });
+    const lifetime = new AbortController();
+    const broker = createBroker({ plugin: name, socketDir, tls });
+    const plugin = new Plugin<V>({
+      name,
+      negotiatedVersion: handshake.appVersion,
+      versions: o.versions,
+      connection,
+      broker,
+      process: proc,
+      pid: proc.pid,
+      socketDir,
+      closeGraceMs: o.closeGraceMs,
+      logger,
+      lifetime,
+    });
+    await connectPlugin(plugin, { connection, broker, lifetime, logger, onStdio: o.onStdio, signal: o.signal });
+    logger.debug({ version: handshake.appVersion, address: handshake.address, tls: !!tls }, "plugin started");
+    return plugin;
+  } catch (err) {
+    if (proc) {
+      proc.markForced();
+      proc.signal("SIGKILL");
+      await proc.exited;
+    }
+    await rm(socketDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function validateLaunch<V extends VersionedServices>(o: ResolvedLaunch<V>): void {
+  const bad = (why: string) => new PlugwireError(ErrorCode.ConfigInvalid, why, { plugin: o.name || "(unnamed)" });
+  if (!o.name) throw bad("launch needs a plugin name");
+  if (!o.command) throw bad("launch needs a command");
+  if (Object.keys(o.versions).length === 0) throw bad("the host offers no app protocol versions");
+  if (!(o.startTimeoutMs > 0)) throw bad("startTimeoutMs must be positive");
+}

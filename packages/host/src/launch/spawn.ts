@@ -1,0 +1,133 @@
+import type { Readable } from "node:stream";
+import { execa } from "execa";
+import { groupAlive, signalGroup, trackGroup } from "../process/process-group.js";
+import { diagnoseSpawnError } from "./executable.js";
+import { splitLines } from "./line-splitter.js";
+
+/** How a plugin process ended. */
+export interface PluginExit {
+  /** Exit code, or null when killed by a signal. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** True when the host had to SIGKILL the group because graceful shutdown did not finish. */
+  forced: boolean;
+}
+
+/** Options for {@link spawnPlugin}. */
+export interface SpawnOptions {
+  plugin: string;
+  command: string;
+  args: readonly string[];
+  env: Record<string, string>;
+  cwd?: string | undefined;
+  /** go-plugin hands the host's stdin to the plugin; we default to none. */
+  stdin?: "ignore" | "inherit";
+  /** Called with every stderr line (bounded length). */
+  onStderrLine: (line: string, truncated: boolean) => void;
+  /** Called with every stdout line after the first (the first goes to `firstLine`). */
+  onStdoutLine: (line: string) => void;
+}
+
+/** A spawned plugin process in its own process group. */
+export interface PluginProcess {
+  readonly pid: number;
+  /** Resolves with the first stdout line (the handshake), or undefined if stdout closed first. */
+  readonly firstLine: Promise<string | undefined>;
+  /** Settles when the process has exited and its pipes are drained. Never rejects. */
+  readonly exited: Promise<PluginExit>;
+  /** Rejects when spawning failed (not found, not executable), with a typed error. */
+  readonly spawnError: Promise<never>;
+  /** The last stderr lines, for error messages. */
+  stderrTail(): string[];
+  /** Signals the whole group. */
+  signal(signal: NodeJS.Signals): void;
+  /** Marks the coming exit as forced (set before SIGKILL). */
+  markForced(): void;
+  /** True while any process of the group is alive. */
+  groupAlive(): boolean;
+}
+
+const STDERR_TAIL = 20;
+/** A Go host reads at most 64 KiB for the handshake line; other lines are bounded the same. */
+const MAX_LINE = 64 * 1024;
+
+/**
+ * Starts the plugin with execa: no shell, argv array, its own process group (`detached`), stdout and
+ * stderr piped and always drained (Go plugins ≥ v1.1 block on full pipes).
+ */
+export function spawnPlugin(o: SpawnOptions): PluginProcess {
+  const child = execa(o.command, [...o.args], {
+    env: o.env,
+    extendEnv: false,
+    cwd: o.cwd,
+    detached: true,
+    stdin: o.stdin ?? "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    buffer: false,
+    reject: false,
+    cleanup: false,
+    stripFinalNewline: false,
+  });
+  const tail: string[] = [];
+  let forced = false;
+  let resolveFirst!: (line: string | undefined) => void;
+  const firstLine = new Promise<string | undefined>((r) => {
+    resolveFirst = r;
+  });
+  let sawFirst = false;
+  const stdoutDone = splitLines(child.stdout as Readable, MAX_LINE, (line, truncated) => {
+    if (!sawFirst) {
+      sawFirst = true;
+      // An over-long first line is not a handshake; hand over what we have so it is reported.
+      resolveFirst(truncated ? `${line}…` : line);
+      return;
+    }
+    o.onStdoutLine(line);
+  }).then(() => resolveFirst(undefined));
+  const stderrDone = splitLines(child.stderr as Readable, MAX_LINE, (line, truncated) => {
+    tail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+    if (tail.length > STDERR_TAIL) tail.shift();
+    o.onStderrLine(line, truncated);
+  });
+  const pid = child.pid;
+  const untrack = pid === undefined ? () => {} : trackGroup(pid);
+  let rejectSpawn!: (err: unknown) => void;
+  const spawnError = new Promise<never>((_, reject) => {
+    rejectSpawn = reject;
+  });
+  spawnError.catch(() => {});
+  // Settle on the `exit` event, not on execa's result: that waits for the pipes, which a forked
+  // grandchild can hold open forever. Leftovers of the group are killed — no orphans.
+  const exited = new Promise<PluginExit>((resolve) => {
+    child.once("error", (err: NodeJS.ErrnoException) => {
+      if (pid === undefined) {
+        rejectSpawn(diagnoseSpawnError(err, o.command, o.plugin));
+        resolve({ code: null, signal: null, forced });
+      }
+    });
+    child.once("exit", (code, signal) => {
+      if (pid !== undefined && groupAlive(pid)) signalGroup(pid, "SIGKILL");
+      untrack();
+      const drained = Promise.all([stdoutDone, stderrDone]);
+      const bound = new Promise((r) => setTimeout(r, 1000).unref());
+      void Promise.race([drained, bound]).then(() => resolve({ code, signal, forced }));
+    });
+  });
+  // reject:false — the result promise only resolves; swallow it so nothing dangles.
+  child.catch(() => {});
+  return {
+    pid: pid ?? -1,
+    firstLine,
+    exited,
+    spawnError,
+    stderrTail: () => [...tail],
+    signal(signal) {
+      if (pid !== undefined) signalGroup(pid, signal);
+    },
+    markForced() {
+      forced = true;
+    },
+    groupAlive: () => pid !== undefined && groupAlive(pid),
+  };
+}
