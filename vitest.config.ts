@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // One project per package; tests run against the built `dist/` of workspace dependencies
@@ -13,6 +14,7 @@ const project = (name: string, root: string) => ({
 
 export default defineConfig({
   test: {
+    globalSetup: [fileURLToPath(new URL("./scripts/vitest-global-setup.ts", import.meta.url))],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 30_000,

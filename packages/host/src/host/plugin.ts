@@ -10,10 +10,12 @@ import {
   health,
   type Logger,
   PlugwireError,
+  type PluginAddress,
   type PluginTransport,
 } from "@plugwire/contract";
 import type { StdioChannel } from "../connection/stdio.js";
 import type { PluginExit, PluginProcess } from "../launch/spawn.js";
+import type { ReattachConfig } from "./plugin-host.js";
 import type { AnyClients, ClientsOf, VersionedServices } from "./types.js";
 
 /** Events a {@link Plugin} emits. */
@@ -39,6 +41,10 @@ export interface PluginParts<V extends VersionedServices> {
   connection: PluginTransport;
   broker: GrpcBroker;
   process: PluginProcess | undefined;
+  /** Where the plugin listens (from the handshake or the reattach config). */
+  address: PluginAddress;
+  /** False for a reattached test plugin: close() only disconnects, it never stops the plugin. */
+  owned: boolean;
   /** For reattached plugins: the pid to signal, if known. */
   pid: number | undefined;
   socketDir: string | undefined;
@@ -105,6 +111,21 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
   /** The exit, once it happened. */
   get exit(): PluginExit | undefined {
     return this.#exit;
+  }
+
+  /**
+   * go-plugin's `ReattachConfig()`: what another host needs to connect to this running plugin
+   * (see {@link PluginHost.reattach}).
+   */
+  reattachConfig(): ReattachConfig {
+    const { address, negotiatedVersion } = this.#parts;
+    const config: ReattachConfig = {
+      protocol: "grpc",
+      protocolVersion: negotiatedVersion,
+      addr: { network: address.network, string: address.address },
+    };
+    if (this.pid !== undefined) config.pid = this.pid;
+    return config;
   }
 
   /** Clients for `version` when that is the negotiated one, else undefined. */
@@ -191,7 +212,7 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
     if (proc && !this.#exit) {
       proc.markForced();
       proc.signal("SIGKILL");
-    } else if (!proc && this.#parts.pid !== undefined) {
+    } else if (!proc && this.#parts.owned && this.#parts.pid !== undefined) {
       signalPid(this.#parts.pid, "SIGKILL");
     }
     return this.close({ graceMs: 0 });
@@ -202,27 +223,31 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
   }
 
   async #close(graceMs: number, signal: AbortSignal | undefined): Promise<PluginExit> {
-    const { connection, process: proc, logger } = this.#parts;
-    if (!this.#exit) {
+    const { connection, process: proc, logger, owned, pid } = this.#parts;
+    if (!this.#exit && owned) {
       const controller = createClient(controllerProto.GRPCController, connection.transport);
       await controller.shutdown({}, { timeoutMs: Math.max(graceMs, 100), signal }).catch(() => {});
     }
     this.#release();
     if (!proc) {
-      if (this.#parts.pid !== undefined && graceMs === 0) signalPid(this.#parts.pid, "SIGKILL");
-      await this.#finish({ code: null, signal: null, forced: false });
+      // Reattached: no child to wait on; watch the pid when we know it and own the plugin.
+      let forced = false;
+      if (owned && pid !== undefined && !(await pidGone(pid, graceMs))) {
+        forced = true;
+        signalPid(pid, "SIGKILL");
+      }
+      await this.#finish({ code: null, signal: null, forced });
       return this.exited;
     }
+    let timer: NodeJS.Timeout | undefined;
     const graceful = await Promise.race([
       proc.exited.then(() => true),
       new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), graceMs);
-        signal?.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve(false);
-        });
+        timer = setTimeout(() => resolve(false), graceMs);
+        signal?.addEventListener("abort", () => resolve(false), { once: true });
       }),
     ]);
+    clearTimeout(timer);
     if (!graceful) {
       logger.warn({ graceMs }, "plugin did not exit gracefully; killing its process group");
       proc.markForced();
@@ -246,6 +271,20 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
     this.#parts.logger.debug({ code: exit.code, signal: exit.signal, forced: exit.forced }, "plugin exited");
     this.#events.emit("exit", exit);
     this.#resolveExited(exit);
+  }
+}
+
+/** Polls until `pid` is gone or `ms` pass; true if it is gone. */
+async function pidGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

@@ -114,6 +114,8 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       connection,
       broker,
       process: proc,
+      address: { network: handshake.network, address: handshake.address },
+      owned: true,
       pid: proc.pid,
       socketDir,
       closeGraceMs: o.closeGraceMs,
