@@ -1,6 +1,6 @@
 // @plugwire/host — the explicit public surface.
 
-export { ErrorCode, PlugwireError } from "@plugwire/contract";
+export { createConsoleLogger, ErrorCode, type Logger, PlugwireError, silentLogger } from "@plugwire/contract";
 export type { StdioChannel } from "./connection/stdio.js";
 export { type CloseOptions, Plugin, type PluginEvents } from "./host/plugin.js";
 export {

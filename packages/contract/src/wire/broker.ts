@@ -29,6 +29,11 @@ export interface BrokerOptions {
 export interface BrokeredServer {
   readonly id: number;
   readonly server: GrpcServer;
+  /**
+   * Sends the ConnInfo again. A peer's dial consumes the announcement (go-plugin's broker waits for
+   * one per Dial), so a listener reused across calls must be re-announced before each hand-out.
+   */
+  announce(): void;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -132,18 +137,21 @@ export function createBroker(options: BrokerOptions): GrpcBroker {
       const listen =
         options.network === "tcp" ? { tcp: { host: "127.0.0.1", port: 0 } } : { unix: socketPath(options.socketDir) };
       const server = await startGrpcServer({ routes, listen, tls: options.tls });
+      const info = create(ConnInfoSchema, { serviceId: id, ...server.address });
       const brokered: BrokeredServer = {
         id,
         server,
+        announce() {
+          // write() settles when the stream reads it; a closed stream is reported by consume(), not here.
+          if (!closed) out.write(info).catch(() => {});
+        },
         close: async (graceMs?: number) => {
           servers.delete(brokered);
           await server.close(graceMs);
         },
       };
       servers.add(brokered);
-      const info = create(ConnInfoSchema, { serviceId: id, ...server.address });
-      // write() settles when the stream reads it; a closed stream is reported by consume(), not here.
-      out.write(info).catch(() => {});
+      brokered.announce();
       return brokered;
     },
     async dial(id, dialOptions = {}) {

@@ -161,17 +161,21 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
 
   /**
    * Like {@link Plugin.serve}, but one server per plugin connection and `key`: the first call opens it,
-   * later calls return the same broker id (go-plugin's pattern of a new server per call leaks sockets).
-   * Make `routes` delegate to a handler you swap per call.
+   * later calls re-announce it and return the same broker id (go-plugin's pattern of a new server per
+   * call costs a socket and a connection each time). Make `routes` delegate to a handler you swap per
+   * call. Call it once per request that carries the id: each peer dial consumes one announcement.
    */
   async serveShared(key: string, routes: (router: ConnectRouter) => void): Promise<number> {
-    let server = this.#shared.get(key);
-    if (!server) {
-      server = this.serve(routes);
-      this.#shared.set(key, server);
-      server.catch(() => this.#shared.delete(key));
+    const existing = this.#shared.get(key);
+    if (existing) {
+      const server = await existing;
+      server.announce();
+      return server.id;
     }
-    return (await server).id;
+    const created = this.serve(routes);
+    this.#shared.set(key, created);
+    created.catch(() => this.#shared.delete(key));
+    return (await created).id;
   }
 
   /** go-plugin's Ping: `Health.Check{service:"plugin"}` must answer SERVING. */
@@ -228,8 +232,8 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
       const controller = createClient(controllerProto.GRPCController, connection.transport);
       await controller.shutdown({}, { timeoutMs: Math.max(graceMs, 100), signal }).catch(() => {});
     }
-    this.#release();
     if (!proc) {
+      this.#release();
       // Reattached: no child to wait on; watch the pid when we know it and own the plugin.
       let forced = false;
       if (owned && pid !== undefined && !(await pidGone(pid, graceMs))) {
@@ -248,6 +252,7 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
       }),
     ]);
     clearTimeout(timer);
+    // The connection stays up until the exit, so stdio written on the way out still drains.
     if (!graceful) {
       logger.warn({ graceMs }, "plugin did not exit gracefully; killing its process group");
       proc.markForced();

@@ -56,7 +56,7 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
   const offered = Object.keys(o.versions).map(Number);
   if (o.command.includes("/")) await diagnoseExecutable(o.command, name);
   if (o.secureConfig) await verifyChecksum(o.command, o.secureConfig, name);
-  o.signal?.throwIfAborted();
+  throwIfAborted(o.signal, name);
 
   // A short private directory: unix socket paths are limited to ~104 bytes.
   const socketDir = await mkdtemp(join(await realpath(o.socketRoot ?? tmpdir()), "pw-"));
@@ -79,6 +79,7 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       args: o.args,
       env,
       cwd: o.cwd,
+      socketDir,
       stdin: o.stdin,
       onStderrLine: createStderrLogSink(pluginLogger),
       onStdoutLine: (line) => pluginLogger.debug({ stdout: line }, "plugin wrote to stdout after the handshake"),
@@ -142,4 +143,8 @@ function validateLaunch<V extends VersionedServices>(o: ResolvedLaunch<V>): void
   if (!o.command) throw bad("launch needs a command");
   if (Object.keys(o.versions).length === 0) throw bad("the host offers no app protocol versions");
   if (!(o.startTimeoutMs > 0)) throw bad("startTimeoutMs must be positive");
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, plugin: string): void {
+  if (signal?.aborted) throw new PlugwireError(ErrorCode.Aborted, "launch aborted", { plugin, cause: signal.reason });
 }

@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { execa } from "execa";
 import { groupAlive, signalGroup, trackGroup } from "../process/process-group.js";
@@ -20,6 +21,8 @@ export interface SpawnOptions {
   args: readonly string[];
   env: Record<string, string>;
   cwd?: string | undefined;
+  /** Removed synchronously if the host exits while the plugin runs. */
+  socketDir?: string | undefined;
   /** go-plugin hands the host's stdin to the plugin; we default to none. */
   stdin?: "ignore" | "inherit";
   /** Called with every stderr line (bounded length). */
@@ -91,7 +94,9 @@ export function spawnPlugin(o: SpawnOptions): PluginProcess {
     o.onStderrLine(line, truncated);
   });
   const pid = child.pid;
-  const untrack = pid === undefined ? () => {} : trackGroup(pid);
+  const untrack = pid === undefined ? () => {} : trackGroup(pid, () => {
+    if (o.socketDir) rmSync(o.socketDir, { recursive: true, force: true });
+  });
   let rejectSpawn!: (err: unknown) => void;
   const spawnError = new Promise<never>((_, reject) => {
     rejectSpawn = reject;

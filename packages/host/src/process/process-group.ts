@@ -30,7 +30,8 @@ export function groupAlive(pid: number): boolean {
   return false;
 }
 
-const live = new Set<number>();
+/** Live groups and the synchronous cleanup (socket dir removal) to run if the host dies first. */
+const live = new Map<number, () => void>();
 let hooked = false;
 
 /**
@@ -38,14 +39,21 @@ let hooked = false;
  * exit, an uncaught error (both end in `exit`), and SIGINT/SIGTERM when nobody else handles them.
  * SIGKILL of the host cannot be caught; plugins watch their parent for that case.
  */
-export function trackGroup(pid: number): () => void {
-  live.add(pid);
+export function trackGroup(pid: number, cleanupSync: () => void = () => {}): () => void {
+  live.set(pid, cleanupSync);
   installHooks();
   return () => live.delete(pid);
 }
 
 function killAll(): void {
-  for (const pid of live) signalGroup(pid, "SIGKILL");
+  for (const [pid, cleanup] of live) {
+    signalGroup(pid, "SIGKILL");
+    try {
+      cleanup();
+    } catch {
+      // best effort while exiting
+    }
+  }
   live.clear();
 }
 

@@ -16,6 +16,7 @@ export function testHost<V extends VersionedServices>(
   options: Omit<PluginHostOptions<V>, "handshake"> & { handshake?: PluginHostOptions<V>["handshake"] },
 ) {
   const root = tempRoot();
+  const scratch = tempRoot();
   const logger = captureLogger();
   const host = new PluginHost<V>({ handshake: BASIC, logger, socketRoot: root.path, ...options });
   cleanups.push(async () => {
@@ -23,11 +24,13 @@ export function testHost<V extends VersionedServices>(
     const leftovers = await waitUntil(() => descendants().length === 0, 3000);
     const entries = root.entries();
     root.remove();
+    scratch.remove();
     expect(leftovers, `processes left behind: ${descendants().join(", ")}`).toBe(true);
     expect(entries, "socket root must be empty after close").toEqual([]);
   });
+  // `root` is scratch space for test files; `socketRoot` must be empty again after close.
   // TMPDIR for plugins that ignore PLUGIN_UNIX_SOCKET_DIR (go-plugin < 1.5): still inside our root.
-  return { host, logger, root: root.path, env: { TMPDIR: root.path } };
+  return { host, logger, root: scratch.path, socketRoot: root.path, env: { TMPDIR: root.path } };
 }
 
 afterEach(async () => {
