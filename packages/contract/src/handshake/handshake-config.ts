@@ -64,7 +64,8 @@ export const KnownHandshakes = {
  * back to the plugin's lowest so the host can reject it with a clear error. Bad entries are ignored.
  */
 export function negotiateVersion(pluginVersions: readonly number[], hostList: string | undefined): number {
-  if (pluginVersions.length === 0) throw new TypeError("a plugin must support at least one app protocol version");
+  if (pluginVersions.length === 0)
+    throw new TypeError("a plugin must support at least one app protocol version");
   const offered = parseVersionList(hostList ?? "");
   const common = pluginVersions.filter((v) => offered.includes(v));
   return common.length > 0 ? Math.max(...common) : Math.min(...pluginVersions);

@@ -29,8 +29,17 @@ export const MAX_HANDSHAKE_LINE = 64 * 1024;
  * Formats the one line a plugin prints on stdout after it listens. Field 6 is left empty unless a
  * certificate is given (a Go host without TLS set up crashes on one); field 7 only when asked.
  */
-export function formatHandshakeLine(h: Omit<Handshake, "coreVersion" | "protocol" | "cert"> & { cert?: string }): string {
-  const fields = [String(CORE_PROTOCOL_VERSION), String(h.appVersion), h.network, h.address, "grpc", h.cert ?? ""];
+export function formatHandshakeLine(
+  h: Omit<Handshake, "coreVersion" | "protocol" | "cert"> & { cert?: string },
+): string {
+  const fields = [
+    String(CORE_PROTOCOL_VERSION),
+    String(h.appVersion),
+    h.network,
+    h.address,
+    "grpc",
+    h.cert ?? "",
+  ];
   if (h.multiplex !== undefined) fields.push(String(h.multiplex));
   return `${fields.join("|")}\n`;
 }
@@ -52,10 +61,14 @@ export function parseHandshakeLine(line: string, options: ParseHandshakeOptions)
   const text = line.replace(/\r?\n$/, "");
   const shown = truncate(text, 200);
   const invalid = (why: string) =>
-    new PlugwireError(ErrorCode.HandshakeInvalid, `unrecognized handshake line ${JSON.stringify(shown)}: ${why}`, {
-      plugin,
-      details: { line: shown },
-    });
+    new PlugwireError(
+      ErrorCode.HandshakeInvalid,
+      `unrecognized handshake line ${JSON.stringify(shown)}: ${why}`,
+      {
+        plugin,
+        details: { line: shown },
+      },
+    );
   const parts = text.split("|");
   if (parts.length < 4) {
     throw invalid(
@@ -98,7 +111,8 @@ export function parseHandshakeLine(line: string, options: ParseHandshakeOptions)
   if (protocol !== "grpc") throw invalid(`unknown protocol ${JSON.stringify(protocol)}`);
   const handshake: Handshake = { coreVersion: 1, appVersion, network, address, protocol, cert };
   if (mux !== undefined) {
-    if (mux !== "true" && mux !== "false") throw invalid(`multiplex field must be true or false, got ${JSON.stringify(mux)}`);
+    if (mux !== "true" && mux !== "false")
+      throw invalid(`multiplex field must be true or false, got ${JSON.stringify(mux)}`);
     handshake.multiplex = mux === "true";
   }
   return handshake;

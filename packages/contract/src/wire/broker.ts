@@ -97,7 +97,9 @@ export function createBroker(options: BrokerOptions): GrpcBroker {
       return Promise.resolve(ready.info);
     }
     if (waiters.has(id)) {
-      return Promise.reject(new PlugwireError(ErrorCode.Internal, `broker id ${id} is already being dialed`, { plugin }));
+      return Promise.reject(
+        new PlugwireError(ErrorCode.Internal, `broker id ${id} is already being dialed`, { plugin }),
+      );
     }
     return new Promise<ConnInfo>((resolve, reject) => {
       const done = () => {
@@ -108,15 +110,24 @@ export function createBroker(options: BrokerOptions): GrpcBroker {
       const timer = setTimeout(() => {
         done();
         reject(
-          new PlugwireError(ErrorCode.BrokerTimeout, `timeout waiting for broker connection info for id ${id}`, {
-            plugin,
-            details: { id, timeoutMs },
-          }),
+          new PlugwireError(
+            ErrorCode.BrokerTimeout,
+            `timeout waiting for broker connection info for id ${id}`,
+            {
+              plugin,
+              details: { id, timeoutMs },
+            },
+          ),
         );
       }, timeoutMs);
       const onAbort = () => {
         done();
-        reject(new PlugwireError(ErrorCode.Aborted, `dial of broker id ${id} aborted`, { plugin, cause: signal?.reason }));
+        reject(
+          new PlugwireError(ErrorCode.Aborted, `dial of broker id ${id} aborted`, {
+            plugin,
+            cause: signal?.reason,
+          }),
+        );
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       waiters.set(id, (info) => {
@@ -135,7 +146,9 @@ export function createBroker(options: BrokerOptions): GrpcBroker {
     async accept(id, routes) {
       if (closed) throw closedError();
       const listen =
-        options.network === "tcp" ? { tcp: { host: "127.0.0.1", port: 0 } } : { unix: socketPath(options.socketDir) };
+        options.network === "tcp"
+          ? { tcp: { host: "127.0.0.1", port: 0 } }
+          : { unix: socketPath(options.socketDir) };
       const server = await startGrpcServer({ routes, listen, tls: options.tls });
       const info = create(ConnInfoSchema, { serviceId: id, ...server.address });
       const brokered: BrokeredServer = {
@@ -158,7 +171,10 @@ export function createBroker(options: BrokerOptions): GrpcBroker {
       if (closed) throw closedError();
       const info = await waitFor(id, dialOptions.signal);
       const network = info.network === "tcp" ? "tcp" : "unix";
-      const transport = createPluginTransport({ address: { network, address: info.address }, tls: options.tls });
+      const transport = createPluginTransport({
+        address: { network, address: info.address },
+        tls: options.tls,
+      });
       transports.add(transport);
       return {
         transport: transport.transport,

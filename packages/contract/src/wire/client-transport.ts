@@ -1,4 +1,4 @@
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Transport } from "@connectrpc/connect";
@@ -44,7 +44,11 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
     settings: { enablePush: false, initialWindowSize: 4 * 1024 * 1024 },
   };
   // Long idle timeout: a plugin connection lives as long as the plugin; liveness is the host's job.
-  const sessionManager = new Http2SessionManager(baseUrl, { idleConnectionTimeoutMs: 2 ** 31 - 1 }, sessionOptions);
+  const sessionManager = new Http2SessionManager(
+    baseUrl,
+    { idleConnectionTimeoutMs: 2 ** 31 - 1 },
+    sessionOptions,
+  );
   const transport = createGrpcTransport({
     baseUrl,
     sessionManager,

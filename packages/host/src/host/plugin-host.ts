@@ -90,11 +90,17 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
   constructor(options: PluginHostOptions<V>) {
     const { handshake, versions } = options;
     if (!handshake?.magicCookieKey || !handshake.magicCookieValue) {
-      throw new PlugwireError(ErrorCode.ConfigInvalid, "handshake needs a magicCookieKey and a magicCookieValue");
+      throw new PlugwireError(
+        ErrorCode.ConfigInvalid,
+        "handshake needs a magicCookieKey and a magicCookieValue",
+      );
     }
     const offered = Object.keys(versions ?? {});
     if (offered.length === 0 || offered.some((v) => !/^\d+$/.test(v))) {
-      throw new PlugwireError(ErrorCode.ConfigInvalid, "versions must map app protocol versions (integers) to services");
+      throw new PlugwireError(
+        ErrorCode.ConfigInvalid,
+        "versions must map app protocol versions (integers) to services",
+      );
     }
     this.#options = options;
     this.logger = options.logger ?? createConsoleLogger();
@@ -136,20 +142,34 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
    * Connects to a plugin that is already running (go-plugin's Reattach). Without AutoMTLS: go-plugin
    * reattach configs carry no certificates.
    */
-  async reattach(name: string, config: ReattachConfig, options: { signal?: AbortSignal } = {}): Promise<Plugin<V>> {
+  async reattach(
+    name: string,
+    config: ReattachConfig,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Plugin<V>> {
     this.#assertOpen(name);
     if (config.protocol !== undefined && config.protocol !== "grpc") {
-      throw new PlugwireError(ErrorCode.ProtocolUnsupported, `reattach protocol ${config.protocol} is not supported; only grpc`, {
-        plugin: name,
-      });
+      throw new PlugwireError(
+        ErrorCode.ProtocolUnsupported,
+        `reattach protocol ${config.protocol} is not supported; only grpc`,
+        {
+          plugin: name,
+        },
+      );
     }
     if (!(config.protocolVersion in this.#options.versions)) {
-      throw new PlugwireError(ErrorCode.VersionMismatch, `reattach protocol version ${config.protocolVersion} is not one this host offers`, {
-        plugin: name,
-      });
+      throw new PlugwireError(
+        ErrorCode.VersionMismatch,
+        `reattach protocol version ${config.protocolVersion} is not one this host offers`,
+        {
+          plugin: name,
+        },
+      );
     }
     const logger = this.logger.child({ plugin: name });
-    const connection = createPluginTransport({ address: { network: config.addr.network, address: config.addr.string } });
+    const connection = createPluginTransport({
+      address: { network: config.addr.network, address: config.addr.string },
+    });
     const lifetime = new AbortController();
     const broker = createBroker({ plugin: name, socketDir: tmpdir() });
     const plugin = new Plugin<V>({
@@ -168,7 +188,14 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
       lifetime,
     });
     try {
-      await connectPlugin(plugin, { connection, broker, lifetime, logger, onStdio: this.#options.onStdio, signal: options.signal });
+      await connectPlugin(plugin, {
+        connection,
+        broker,
+        lifetime,
+        logger,
+        onStdio: this.#options.onStdio,
+        signal: options.signal,
+      });
     } catch (err) {
       connection.close();
       await broker.close();
@@ -195,6 +222,7 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
   }
 
   #assertOpen(name: string): void {
-    if (this.#closed) throw new PlugwireError(ErrorCode.Closed, "the plugin host is closed", { plugin: name });
+    if (this.#closed)
+      throw new PlugwireError(ErrorCode.Closed, "the plugin host is closed", { plugin: name });
   }
 }

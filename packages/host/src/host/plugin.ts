@@ -9,9 +9,9 @@ import {
   type GrpcBroker,
   health,
   type Logger,
-  PlugwireError,
   type PluginAddress,
   type PluginTransport,
+  PlugwireError,
 } from "@plugwire/contract";
 import type { StdioChannel } from "../connection/stdio.js";
 import type { PluginExit, PluginProcess } from "../launch/spawn.js";
@@ -85,7 +85,8 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
     this.broker = parts.broker;
     const set = parts.versions[parts.negotiatedVersion] ?? {};
     const clients: Record<string, unknown> = {};
-    for (const [key, service] of Object.entries(set)) clients[key] = createClient(service, parts.connection.transport);
+    for (const [key, service] of Object.entries(set))
+      clients[key] = createClient(service, parts.connection.transport);
     this.clients = clients as AnyClients<V>;
     this.exited = new Promise<PluginExit>((resolve) => {
       this.#resolveExited = resolve;
@@ -194,9 +195,13 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
       });
     }
     if (res.status !== health.HealthCheckResponse_ServingStatus.SERVING) {
-      throw new PlugwireError(ErrorCode.ConnectFailed, `ping: plugin reports ${health.HealthCheckResponse_ServingStatus[res.status]}`, {
-        plugin: this.name,
-      });
+      throw new PlugwireError(
+        ErrorCode.ConnectFailed,
+        `ping: plugin reports ${health.HealthCheckResponse_ServingStatus[res.status]}`,
+        {
+          plugin: this.name,
+        },
+      );
     }
   }
 
@@ -272,7 +277,8 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
     if (this.#exit) return;
     this.#exit = exit;
     this.#release();
-    if (this.#parts.socketDir) await rm(this.#parts.socketDir, { recursive: true, force: true }).catch(() => {});
+    if (this.#parts.socketDir)
+      await rm(this.#parts.socketDir, { recursive: true, force: true }).catch(() => {});
     this.#parts.logger.debug({ code: exit.code, signal: exit.signal, forced: exit.forced }, "plugin exited");
     this.#events.emit("exit", exit);
     this.#resolveExited(exit);

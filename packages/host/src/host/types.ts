@@ -14,4 +14,5 @@ export type VersionedServices = Record<number, ServiceSet>;
 export type ClientsOf<S extends ServiceSet> = { [K in keyof S]: Client<S[K]> };
 
 /** Clients for whichever version was negotiated: a union, narrowed with `plugin.clientsFor(n)`. */
-export type AnyClients<V extends VersionedServices> = { [N in keyof V & number]: ClientsOf<V[N]> }[keyof V & number];
+export type AnyClients<V extends VersionedServices> = { [N in keyof V & number]: ClientsOf<V[N]> }[keyof V &
+  number];

@@ -26,17 +26,22 @@ export async function awaitHandshakeLine(
         timer = setTimeout(
           () =>
             reject(
-              new PlugwireError(ErrorCode.HandshakeTimeout, `timeout after ${timeoutMs} ms waiting for the handshake line`, {
-                plugin,
-                details: { timeoutMs, stderr: proc.stderrTail() },
-              }),
+              new PlugwireError(
+                ErrorCode.HandshakeTimeout,
+                `timeout after ${timeoutMs} ms waiting for the handshake line`,
+                {
+                  plugin,
+                  details: { timeoutMs, stderr: proc.stderrTail() },
+                },
+              ),
             ),
           timeoutMs,
         );
       }),
       new Promise<never>((_, reject) => {
         if (!signal) return;
-        onAbort = () => reject(new PlugwireError(ErrorCode.Aborted, "launch aborted", { plugin, cause: signal.reason }));
+        onAbort = () =>
+          reject(new PlugwireError(ErrorCode.Aborted, "launch aborted", { plugin, cause: signal.reason }));
         if (signal.aborted) onAbort();
         else signal.addEventListener("abort", onAbort, { once: true });
       }),
@@ -58,7 +63,8 @@ function exitedBeforeHandshake(
 ): PlugwireError {
   const stderr = proc.stderrTail();
   const how = signal ? `killed by ${signal}` : `exit code ${code}`;
-  const tail = stderr.length > 0 ? `; last stderr lines:\n  ${stderr.join("\n  ")}` : "; it wrote nothing to stderr";
+  const tail =
+    stderr.length > 0 ? `; last stderr lines:\n  ${stderr.join("\n  ")}` : "; it wrote nothing to stderr";
   return new PlugwireError(ErrorCode.PluginExited, `plugin exited before the handshake (${how})${tail}`, {
     plugin,
     details: { code, signal, stderr },

@@ -5,8 +5,8 @@ import {
   type GrpcBroker,
   health,
   type Logger,
-  PlugwireError,
   type PluginTransport,
+  PlugwireError,
 } from "@plugwire/contract";
 import { drainStdio } from "../connection/stdio.js";
 import type { Plugin } from "../host/plugin.js";
@@ -45,6 +45,9 @@ export async function connectPlugin<V extends VersionedServices>(
     const ce = ConnectError.from(err);
     // A plugin without the health service is still reachable; anything else is not.
     if (ce.code === Code.Unimplemented) return;
-    throw new PlugwireError(ErrorCode.ConnectFailed, `could not reach the plugin: ${ce.message}`, { plugin: plugin.name, cause: err });
+    throw new PlugwireError(ErrorCode.ConnectFailed, `could not reach the plugin: ${ce.message}`, {
+      plugin: plugin.name,
+      cause: err,
+    });
   }
 }

@@ -37,10 +37,14 @@ export async function diagnoseExecutable(path: string, plugin: string): Promise<
     throw new PlugwireError(ErrorCode.NotExecutable, `${path} is not a regular file`, { plugin });
   }
   await access(path, constants.X_OK).catch((cause: unknown) => {
-    throw new PlugwireError(ErrorCode.NotExecutable, `${path} is not executable (mode ${modeOf(info.mode)})`, {
-      plugin,
-      cause,
-    });
+    throw new PlugwireError(
+      ErrorCode.NotExecutable,
+      `${path} is not executable (mode ${modeOf(info.mode)})`,
+      {
+        plugin,
+        cause,
+      },
+    );
   });
   const header = await readHeader(path);
   const found = describeBinary(header);
@@ -55,7 +59,13 @@ export async function diagnoseExecutable(path: string, plugin: string): Promise<
 
 /** What a binary header says about its target, or undefined for scripts and unknown formats. */
 export function describeBinary(header: Uint8Array): { os: string; arch: string | undefined } | undefined {
-  if (header.length >= 20 && header[0] === 0x7f && header[1] === 0x45 && header[2] === 0x4c && header[3] === 0x46) {
+  if (
+    header.length >= 20 &&
+    header[0] === 0x7f &&
+    header[1] === 0x45 &&
+    header[2] === 0x4c &&
+    header[3] === 0x46
+  ) {
     const littleEndian = header[5] === 1;
     const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
     const machine = view.getUint16(18, littleEndian);
@@ -90,13 +100,21 @@ function modeOf(mode: number): string {
  * Turns a spawn failure into a typed error: what the kernel said about the executable after exec
  * (ENOENT for a missing interpreter, ENOEXEC for a foreign format, EACCES for permissions).
  */
-export function diagnoseSpawnError(err: NodeJS.ErrnoException, command: string, plugin: string): PlugwireError {
+export function diagnoseSpawnError(
+  err: NodeJS.ErrnoException,
+  command: string,
+  plugin: string,
+): PlugwireError {
   switch (err.code) {
     case "ENOENT":
-      return new PlugwireError(ErrorCode.NotFound, `could not start ${command}: not found (or its interpreter is missing)`, {
-        plugin,
-        cause: err,
-      });
+      return new PlugwireError(
+        ErrorCode.NotFound,
+        `could not start ${command}: not found (or its interpreter is missing)`,
+        {
+          plugin,
+          cause: err,
+        },
+      );
     case "EACCES":
     case "EPERM":
       return new PlugwireError(ErrorCode.NotExecutable, `could not start ${command}: permission denied`, {
@@ -109,6 +127,9 @@ export function diagnoseSpawnError(err: NodeJS.ErrnoException, command: string, 
         cause: err,
       });
     default:
-      return new PlugwireError(ErrorCode.PluginExited, `could not start ${command}: ${err.message}`, { plugin, cause: err });
+      return new PlugwireError(ErrorCode.PluginExited, `could not start ${command}: ${err.message}`, {
+        plugin,
+        cause: err,
+      });
   }
 }

@@ -17,11 +17,11 @@ import { createStderrLogSink } from "../connection/stderr-log.js";
 import { Plugin } from "../host/plugin.js";
 import type { VersionedServices } from "../host/types.js";
 import { awaitHandshakeLine } from "./await-handshake.js";
-import { type EnvPolicy, buildPluginEnv } from "./environment.js";
+import { connectPlugin } from "./connect-plugin.js";
+import { buildPluginEnv, type EnvPolicy } from "./environment.js";
 import { diagnoseExecutable } from "./executable.js";
 import { type SecureConfig, verifyChecksum } from "./secure-config.js";
 import { type PluginProcess, spawnPlugin } from "./spawn.js";
-import { connectPlugin } from "./connect-plugin.js";
 
 /** Everything a single launch needs, host defaults already applied. */
 export interface ResolvedLaunch<V extends VersionedServices> {
@@ -82,7 +82,8 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       socketDir,
       stdin: o.stdin,
       onStderrLine: createStderrLogSink(pluginLogger),
-      onStdoutLine: (line) => pluginLogger.debug({ stdout: line }, "plugin wrote to stdout after the handshake"),
+      onStdoutLine: (line) =>
+        pluginLogger.debug({ stdout: line }, "plugin wrote to stdout after the handshake"),
     });
     logger.debug({ pid: proc.pid, command: o.command, args: o.args }, "starting plugin");
     const line = await awaitHandshakeLine(proc, name, o.startTimeoutMs, o.signal);
@@ -96,7 +97,11 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
           { plugin: name },
         );
       }
-      tls = { certPem: identity.certPem, keyPem: identity.keyPem, peerCertPem: decodeHandshakeCert(handshake.cert, name).pem };
+      tls = {
+        certPem: identity.certPem,
+        keyPem: identity.keyPem,
+        peerCertPem: decodeHandshakeCert(handshake.cert, name).pem,
+      };
     } else if (handshake.cert.length > 50) {
       // Go hosts crash here; we say what happened instead.
       throw new PlugwireError(
@@ -123,7 +128,14 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       logger,
       lifetime,
     });
-    await connectPlugin(plugin, { connection, broker, lifetime, logger, onStdio: o.onStdio, signal: o.signal });
+    await connectPlugin(plugin, {
+      connection,
+      broker,
+      lifetime,
+      logger,
+      onStdio: o.onStdio,
+      signal: o.signal,
+    });
     logger.debug({ version: handshake.appVersion, address: handshake.address, tls: !!tls }, "plugin started");
     return plugin;
   } catch (err) {
@@ -138,7 +150,8 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
 }
 
 function validateLaunch<V extends VersionedServices>(o: ResolvedLaunch<V>): void {
-  const bad = (why: string) => new PlugwireError(ErrorCode.ConfigInvalid, why, { plugin: o.name || "(unnamed)" });
+  const bad = (why: string) =>
+    new PlugwireError(ErrorCode.ConfigInvalid, why, { plugin: o.name || "(unnamed)" });
   if (!o.name) throw bad("launch needs a plugin name");
   if (!o.command) throw bad("launch needs a command");
   if (Object.keys(o.versions).length === 0) throw bad("the host offers no app protocol versions");
@@ -146,5 +159,6 @@ function validateLaunch<V extends VersionedServices>(o: ResolvedLaunch<V>): void
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, plugin: string): void {
-  if (signal?.aborted) throw new PlugwireError(ErrorCode.Aborted, "launch aborted", { plugin, cause: signal.reason });
+  if (signal?.aborted)
+    throw new PlugwireError(ErrorCode.Aborted, "launch aborted", { plugin, cause: signal.reason });
 }

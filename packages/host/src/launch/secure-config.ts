@@ -17,16 +17,22 @@ export interface SecureConfig {
 export async function verifyChecksum(path: string, config: SecureConfig, plugin: string): Promise<void> {
   const algorithm = config.hash ?? "sha256";
   if (!/^[0-9a-fA-F]+$/.test(config.checksum)) {
-    throw new PlugwireError(ErrorCode.ConfigInvalid, "secureConfig.checksum must be a hex digest", { plugin });
+    throw new PlugwireError(ErrorCode.ConfigInvalid, "secureConfig.checksum must be a hex digest", {
+      plugin,
+    });
   }
   const expected = Buffer.from(config.checksum, "hex");
   const hash = createHash(algorithm);
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   const actual = hash.digest();
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-    throw new PlugwireError(ErrorCode.ChecksumMismatch, `checksum of ${path} does not match the configured ${algorithm}`, {
-      plugin,
-      details: { expected: config.checksum.toLowerCase(), actual: actual.toString("hex") },
-    });
+    throw new PlugwireError(
+      ErrorCode.ChecksumMismatch,
+      `checksum of ${path} does not match the configured ${algorithm}`,
+      {
+        plugin,
+        details: { expected: config.checksum.toLowerCase(), actual: actual.toString("hex") },
+      },
+    );
   }
 }

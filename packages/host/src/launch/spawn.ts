@@ -94,9 +94,12 @@ export function spawnPlugin(o: SpawnOptions): PluginProcess {
     o.onStderrLine(line, truncated);
   });
   const pid = child.pid;
-  const untrack = pid === undefined ? () => {} : trackGroup(pid, () => {
-    if (o.socketDir) rmSync(o.socketDir, { recursive: true, force: true });
-  });
+  const untrack =
+    pid === undefined
+      ? () => {}
+      : trackGroup(pid, () => {
+          if (o.socketDir) rmSync(o.socketDir, { recursive: true, force: true });
+        });
   let rejectSpawn!: (err: unknown) => void;
   const spawnError = new Promise<never>((_, reject) => {
     rejectSpawn = reject;

@@ -94,7 +94,11 @@ describe("launch failures are typed, name the plugin, and leave nothing behind",
   test("abort signal cancels a launch", async () => {
     const { host, root } = testHost({ versions });
     const ac = new AbortController();
-    const p = host.launch({ name: "slow", command: scriptPlugin(root, "slow", "sleep 30"), signal: ac.signal });
+    const p = host.launch({
+      name: "slow",
+      command: scriptPlugin(root, "slow", "sleep 30"),
+      signal: ac.signal,
+    });
     ac.abort();
     expect((await launchError(p)).code).toBe(ErrorCode.Aborted);
   });
@@ -110,7 +114,10 @@ describe("launch failures are typed, name the plugin, and leave nothing behind",
 
   describe.skipIf(!goFixtures.ok)("with go-plugin programs", () => {
     test("wrong cookie: the plugin's own three-line message is in the error", async () => {
-      const { host, env } = testHost({ versions, handshake: { magicCookieKey: "BASIC_PLUGIN", magicCookieValue: "nope" } });
+      const { host, env } = testHost({
+        versions,
+        handshake: { magicCookieKey: "BASIC_PLUGIN", magicCookieValue: "nope" },
+      });
       const err = await launchError(host.launch({ name: "kv", command: goBin("kv-plugin"), env }));
       expect(err.code).toBe(ErrorCode.PluginExited);
       expect(err.message).toContain("(exit code 1)");
@@ -127,9 +134,16 @@ describe("launch failures are typed, name the plugin, and leave nothing behind",
     test("SecureConfig: matching sha256 launches", async () => {
       const { createHash } = await import("node:crypto");
       const { readFileSync } = await import("node:fs");
-      const checksum = createHash("sha256").update(readFileSync(goBin("kv-plugin"))).digest("hex");
+      const checksum = createHash("sha256")
+        .update(readFileSync(goBin("kv-plugin")))
+        .digest("hex");
       const { host, env } = testHost({ versions });
-      const plugin = await host.launch({ name: "kv", command: goBin("kv-plugin"), env, secureConfig: { checksum } });
+      const plugin = await host.launch({
+        name: "kv",
+        command: goBin("kv-plugin"),
+        env,
+        secureConfig: { checksum },
+      });
       await plugin.ping();
     });
 

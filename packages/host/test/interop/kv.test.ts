@@ -29,7 +29,9 @@ describe.skipIf(!goFixtures.ok)("PluginHost runs go-plugin KV plugins", () => {
       expect(exit).toEqual({ code: 0, signal: null, forced: false });
       expect(plugin.signal.aborted).toBe(true);
       // Plugin stderr (hclog JSON) reached the host logger, tagged with the plugin name.
-      expect(logger.entries.some((e) => e.fields.plugin === "kv" && e.message === "kv plugin starting")).toBe(true);
+      expect(logger.entries.some((e) => e.fields.plugin === "kv" && e.message === "kv plugin starting")).toBe(
+        true,
+      );
     });
   }
 
@@ -43,11 +45,20 @@ describe.skipIf(!goFixtures.ok)("PluginHost runs go-plugin KV plugins", () => {
       ["kv-plugin", "1"],
       ["kv-plugin-v1_0", "0"],
     ] as const) {
-      const { stdout } = await kvHost({ ...env, KV_PLUGIN: goBin(bin), KV_MTLS: mtls }, "roundtrip", "k", `v-${bin}-${mtls}`);
+      const { stdout } = await kvHost(
+        { ...env, KV_PLUGIN: goBin(bin), KV_MTLS: mtls },
+        "roundtrip",
+        "k",
+        `v-${bin}-${mtls}`,
+      );
       expect(stdout).toBe(`v-${bin}-${mtls}\n`);
     }
-    await expect(kvHost({ ...env, KV_PLUGIN: goBin("kv-plugin") }, "put", "k", "v")).resolves.toMatchObject({ stdout: "" });
-    await expect(kvHost({ ...env, KV_PLUGIN: goBin("kv-plugin") }, "bogus")).rejects.toMatchObject({ code: 2 });
+    await expect(kvHost({ ...env, KV_PLUGIN: goBin("kv-plugin") }, "put", "k", "v")).resolves.toMatchObject({
+      stdout: "",
+    });
+    await expect(kvHost({ ...env, KV_PLUGIN: goBin("kv-plugin") }, "bogus")).rejects.toMatchObject({
+      code: 2,
+    });
     await expect(kvHost({ ...env, KV_PLUGIN: goBin("junk-plugin") }, "get", "k")).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining("HANDSHAKE_INVALID: plugin kv: unrecognized handshake line"),

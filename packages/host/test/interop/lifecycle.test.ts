@@ -23,7 +23,9 @@ describe.skipIf(!goFixtures.ok)("lifecycle", () => {
 
   test("host.close() closes every plugin; await using disposes", async () => {
     const { host, env } = testHost({ versions });
-    const ps = await Promise.all([1, 2, 3].map((i) => host.launch({ name: `p${i}`, command: goBin("kv-plugin"), env })));
+    const ps = await Promise.all(
+      [1, 2, 3].map((i) => host.launch({ name: `p${i}`, command: goBin("kv-plugin"), env })),
+    );
     expect(host.plugins.size).toBe(3);
     {
       await using extra = await host.launch({ name: "scoped", command: goBin("kv-plugin"), env });

@@ -19,7 +19,9 @@ describe.skipIf(!goFixtures.ok)("version negotiation with a go-plugin VersionedP
   });
 
   test("all three offered → 3", async () => {
-    const { host, env } = testHost({ versions: { 1: { v1: V1Service }, 2: { v2: V2Service }, 3: { v3: V3Service } } });
+    const { host, env } = testHost({
+      versions: { 1: { v1: V1Service }, 2: { v2: V2Service }, 3: { v3: V3Service } },
+    });
     const plugin = await host.launch({ name: "versioned", command: goBin("versioned-plugin"), env });
     expect(plugin.negotiatedVersion).toBe(3);
     expect((await plugin.clientsFor(3)?.v3.whoAmI({}))?.version).toBe(3);
@@ -27,7 +29,9 @@ describe.skipIf(!goFixtures.ok)("version negotiation with a go-plugin VersionedP
 
   test("no common version → typed VERSION_MISMATCH naming the plugin and both sides", async () => {
     const { host, env } = testHost({ versions: { 4: { v1: V1Service }, 5: { v1: V1Service } } });
-    const err = await host.launch({ name: "versioned", command: goBin("versioned-plugin"), env }).catch((e) => e);
+    const err = await host
+      .launch({ name: "versioned", command: goBin("versioned-plugin"), env })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PlugwireError);
     expect(err.code).toBe(ErrorCode.VersionMismatch);
     expect(err.message).toBe(

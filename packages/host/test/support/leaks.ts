@@ -59,7 +59,11 @@ export function alive(pid: number): boolean {
  * Polls `predicate` until it holds or `timeoutMs` passes. Polling a real condition with a bound —
  * not a sleep standing in for synchronisation.
  */
-export async function waitUntil(predicate: () => boolean, timeoutMs: number, intervalMs = 20): Promise<boolean> {
+export async function waitUntil(
+  predicate: () => boolean,
+  timeoutMs: number,
+  intervalMs = 20,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (predicate()) return true;
