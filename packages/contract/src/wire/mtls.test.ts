@@ -218,7 +218,7 @@ async function mutualTls(srv: TlsIdentity, srvTrusts: string, cli: TlsIdentity, 
     let data = "";
     client.on("secureConnect", () => {
       outcome.clientAuthorized = client.authorized;
-      outcome.clientAlpn = client.alpnProtocol;
+      outcome.clientAlpn = client.alpnProtocol ?? undefined;
     });
     client.on("data", (d: Buffer) => {
       data += d.toString();

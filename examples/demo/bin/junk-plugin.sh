@@ -1,0 +1,4 @@
+#!/bin/sh
+# A "plugin" that prints to stdout before its handshake: go-plugin's most reported start-up failure.
+echo "Loading configuration..."
+sleep 5
