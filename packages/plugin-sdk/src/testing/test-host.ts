@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DescService } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
+import {
+  createBroker,
+  createPluginTransport,
+  type GrpcBroker,
+  type PluginAddress,
+  silentLogger,
+  socketPath,
+  startGrpcServer,
+} from "@plugwire/contract";
+import { type PluginDefinition, pluginSetFor, type VersionDescriptors } from "../define-plugin.js";
+import type { PluginContext } from "../plugin-context.js";
+import { pluginRoutes } from "../services/register.js";
+import { createStdioStream } from "../services/stdio.js";
+import { type HostSide, openHostSide } from "./host-side.js";
+
+/** Options for {@link createTestHost}. */
+export interface TestHostOptions<N> {
+  /** App protocol version to serve (default: the definition's highest). */
+  version?: N;
+  /** Logger handed to handlers (default: silent). */
+  logger?: PluginContext["logger"];
+}
+
+/** Typed clients for every service of one plugin set, keyed by set name. */
+export type PluginClients<S> = { readonly [K in keyof S]: Client<Extract<S[K], DescService>> };
+
+/** An in-process go-plugin host around a plugin definition: no subprocess, a real gRPC server. */
+export interface TestHost<S> extends AsyncDisposable, Omit<HostSide, "close"> {
+  readonly version: number;
+  /** The plugin server's unix socket. */
+  readonly address: PluginAddress;
+  /** Typed clients for the negotiated plugin set, e.g. `host.clients.kv_grpc.get({ key })`. */
+  readonly clients: PluginClients<S>;
+  /** The plugin side's broker (what handlers see through `getPluginContext`). */
+  readonly pluginBroker: GrpcBroker;
+  /** Stops the server and removes the temp dir with its sockets. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `definition` in-process under a real gRPC server on a temp unix socket, with the same services
+ * as `serve()` (health, controller, stdio, broker and the plugin set), connects a host side to it
+ * (broker stream open, so handlers can `broker.dial`), and returns typed Connect clients. Process
+ * stdio is not captured. `await using host = await createTestHost(plugin)` cleans everything up.
+ */
+export async function createTestHost<
+  V extends VersionDescriptors,
+  N extends keyof V & number = keyof V & number,
+>(definition: PluginDefinition<V>, options: TestHostOptions<N> = {}): Promise<TestHost<V[N]>> {
+  const version = options.version ?? Math.max(...definition.versionNumbers);
+  const pluginSet = pluginSetFor(definition, version);
+  if (!pluginSet) throw new RangeError(`plugin ${definition.name} has no version ${version}`);
+  const socketDir = mkdtempSync(join(tmpdir(), "pw-test-"));
+  const controller = new AbortController();
+  const pluginBroker = createBroker({ plugin: definition.name, socketDir });
+  const stdio = createStdioStream({ fallback: () => {} });
+  const context: PluginContext = {
+    broker: pluginBroker,
+    logger: options.logger ?? definition.logger ?? silentLogger,
+    version,
+    signal: controller.signal,
+  };
+  let host: TestHost<V[N]> | undefined;
+  const server = await startGrpcServer({
+    routes: pluginRoutes({ pluginSet, context, stdio, onShutdown: () => void host?.close() }),
+    listen: { unix: socketPath(socketDir) },
+  });
+  const connection = createPluginTransport({ address: server.address });
+  const side = openHostSide({ transport: connection.transport, socketDir });
+  const clients = Object.fromEntries(
+    Object.entries(pluginSet).map(([name, binding]) => [name, side.client(binding.service)]),
+  ) as PluginClients<V[N]>;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      controller.abort();
+      stdio.close();
+      connection.close();
+      await side.close();
+      await pluginBroker.close();
+      await server.close(0);
+      rmSync(socketDir, { recursive: true, force: true });
+    })();
+    return closing;
+  };
+  host = {
+    ...side,
+    version,
+    address: server.address,
+    clients,
+    pluginBroker,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+  return host;
+}
