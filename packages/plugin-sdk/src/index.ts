@@ -41,3 +41,4 @@ export {
   type StdioStreamOptions,
   stdioService,
 } from "./services/stdio.js";
+export * from "./runner/index.js";
