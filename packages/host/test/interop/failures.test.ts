@@ -91,6 +91,20 @@ describe("launch failures are typed, name the plugin, and leave nothing behind",
     }
   });
 
+  test("AutoMTLS: no certificate from the plugin, or one the host did not ask for", async () => {
+    const { host, root } = testHost({ versions, autoMtls: true });
+    const noCert = scriptPlugin(root, "nocert", "echo '1|1|unix|/tmp/x|grpc|'; sleep 30");
+    const err = await launchError(host.launch({ name: "nocert", command: noCert }));
+    expect(err.code).toBe(ErrorCode.CertificateInvalid);
+    expect(err.message).toContain("AutoMTLS is on but the plugin sent no certificate");
+    const bogus = scriptPlugin(root, "bogus", `echo '1|1|unix|/tmp/x|grpc|${"QUJD".repeat(20)}'; sleep 30`);
+    const bad = await launchError(host.launch({ name: "bogus", command: bogus }));
+    expect(bad.code).toBe(ErrorCode.CertificateInvalid);
+    const unasked = await launchError(host.launch({ name: "unasked", command: bogus, autoMtls: false }));
+    expect(unasked.code).toBe(ErrorCode.CertificateInvalid);
+    expect(unasked.message).toContain("the host did not enable AutoMTLS");
+  });
+
   test("abort signal cancels a launch", async () => {
     const { host, root } = testHost({ versions });
     const ac = new AbortController();
@@ -147,10 +161,5 @@ describe("launch failures are typed, name the plugin, and leave nothing behind",
       await plugin.ping();
     });
 
-    test("AutoMTLS requested from a plugin that cannot do it (v1.0.1)", async () => {
-      const { host, env } = testHost({ versions, autoMtls: true });
-      const err = await launchError(host.launch({ name: "old", command: goBin("kv-plugin-v1_0"), env }));
-      expect(err.code).toBe(ErrorCode.CertificateInvalid);
-    });
   });
 });

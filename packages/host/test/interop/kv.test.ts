@@ -14,6 +14,7 @@ describe.skipIf(!goFixtures.ok)("PluginHost runs go-plugin KV plugins", () => {
     { label: "go-plugin v1.8, plain", bin: "kv-plugin", autoMtls: false },
     { label: "go-plugin v1.8, AutoMTLS", bin: "kv-plugin", autoMtls: true },
     { label: "go-plugin v1.0.1, plain", bin: "kv-plugin-v1_0", autoMtls: false },
+    { label: "go-plugin v1.0.1, AutoMTLS", bin: "kv-plugin-v1_0", autoMtls: true },
   ];
   for (const c of cases) {
     test(`${c.label}: put/get round trip, graceful close`, async () => {
