@@ -23,6 +23,7 @@ export default defineConfig({
       project("host", "packages/host"),
       project("plugin-sdk", "packages/plugin-sdk"),
       project("examples", "examples"),
+      project("bench", "bench"),
     ],
   },
 });

@@ -1,0 +1,134 @@
+// The TypeScript side of one bench measurement, run in a fresh Node process per sample (as the Go
+// baseline, conformance/cmd/bench-host, is): prints one JSON line.
+//
+//   probe unary  --plugin PATH [--client plugwire|grpc-js] [--warmup N] [--seq N] [--conc N] [--inflight N]
+//   probe cold   --plugin PATH [--samples N]
+//   probe broker --plugin PATH [--warmup N] [--calls N] [--shared]
+//   probe memory --plugin PATH --count N
+import { parseArgs } from "node:util";
+import { create } from "@bufbuild/protobuf";
+import { GetRequestSchema, KV } from "@plugwire/example-go-plugin-kv/gen";
+import { PluginHost, silentLogger } from "@plugwire/host";
+import {
+  AddHelperService,
+  CounterService,
+} from "../../conformance/ts/gen/plugwire/conformance/v1/counter_pb.js";
+import { createGrpcJsKv } from "./grpc-js-kv.js";
+import { concurrent, sequential } from "./measure.js";
+
+const handshake = { magicCookieKey: "BASIC_PLUGIN", magicCookieValue: "hello" };
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    plugin: { type: "string" },
+    client: { type: "string", default: "plugwire" },
+    warmup: { type: "string", default: "2000" },
+    seq: { type: "string", default: "5000" },
+    conc: { type: "string", default: "50000" },
+    inflight: { type: "string", default: "64" },
+    samples: { type: "string", default: "10" },
+    calls: { type: "string", default: "2000" },
+    count: { type: "string", default: "1" },
+    shared: { type: "boolean", default: false },
+  },
+});
+const n = (name: keyof typeof values) => Number(values[name]);
+const plugin = values.plugin;
+if (!plugin) throw new Error("--plugin PATH is required");
+
+function kvHost() {
+  return new PluginHost({ handshake, versions: { 1: { kv: KV } }, logger: silentLogger });
+}
+
+async function unary() {
+  await using host = kvHost();
+  await using p = await host.launch({ name: "kv", command: plugin as string });
+  await p.clients.kv.put({ key: "k", value: new TextEncoder().encode("value") });
+  const req = create(GetRequestSchema, { key: "k" });
+  let get: () => Promise<unknown> = () => p.clients.kv.get(req);
+  let closeClient = () => {};
+  if (values.client === "grpc-js") {
+    const grpcJs = createGrpcJsKv(p.reattachConfig().addr);
+    get = () => grpcJs.get("k");
+    closeClient = grpcJs.close;
+  }
+  await sequential(n("warmup"), get);
+  const seq = await sequential(n("seq"), get);
+  const conc = await concurrent(n("conc"), n("inflight"), get);
+  closeClient();
+  return { sequential: seq, concurrent: conc };
+}
+
+async function cold() {
+  const startMs: number[] = [];
+  for (let i = 0; i < n("samples"); i++) {
+    await using host = kvHost();
+    const start = performance.now();
+    const p = await host.launch({ name: "kv", command: plugin as string });
+    await p.clients.kv.get({ key: "k" });
+    startMs.push(performance.now() - start);
+    await p.close();
+  }
+  return { startMs: startMs.sort((a, b) => a - b) };
+}
+
+async function broker() {
+  await using host = new PluginHost({
+    handshake,
+    versions: { 1: { counter: CounterService } },
+    logger: silentLogger,
+  });
+  await using p = await host.launch({ name: "counter", command: plugin as string });
+  const routes = (router: Parameters<Parameters<typeof p.serve>[0]>[0]) =>
+    router.service(AddHelperService, { sum: (req) => ({ r: req.a + req.b }) });
+  // go-plugin's shape (a new broker server per call, stopped after it), or one shared server.
+  const put = values.shared
+    ? async () =>
+        p.clients.counter.put({ key: "k", value: 1n, addServer: await p.serveShared("add", routes) })
+    : async () => {
+        const server = await p.serve(routes);
+        try {
+          await p.clients.counter.put({ key: "k", value: 1n, addServer: server.id });
+        } finally {
+          await server.close(0);
+        }
+      };
+  await sequential(n("warmup"), put);
+  return { sequential: await sequential(n("calls"), put) };
+}
+
+/** Host RSS growth per plugin: N Go plugins launched and answering, after a full GC. */
+async function memory() {
+  const gc = globalThis.gc;
+  if (!gc) throw new Error("run with --expose-gc");
+  await using host = kvHost();
+  // One plugin first so code paths (http2, protobuf, child_process) are loaded before the baseline.
+  const first = await host.launch({ name: "warm", command: plugin as string });
+  await first.clients.kv.get({ key: "k" });
+  await first.close();
+  gc();
+  const before = process.memoryUsage().rss;
+  const plugins = [];
+  for (let i = 0; i < n("count"); i++) {
+    const p = await host.launch({ name: `kv-${i}`, command: plugin as string });
+    await p.clients.kv.get({ key: "k" });
+    plugins.push(p);
+  }
+  gc();
+  await new Promise((r) => setImmediate(r));
+  gc();
+  const after = process.memoryUsage().rss;
+  await host.close();
+  return {
+    count: plugins.length,
+    rssBeforeMiB: before / 2 ** 20,
+    rssAfterMiB: after / 2 ** 20,
+    perPluginMiB: (after - before) / 2 ** 20 / plugins.length,
+  };
+}
+
+const modes: Record<string, () => Promise<object>> = { unary, cold, broker, memory };
+const run = modes[positionals[0] ?? ""];
+if (!run) throw new Error(`mode must be one of ${Object.keys(modes).join(", ")}`);
+process.stdout.write(`${JSON.stringify({ ok: true, ...(await run()) })}\n`);

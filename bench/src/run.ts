@@ -1,0 +1,103 @@
+// `pnpm bench`: builds the Go programs, runs every scenario with warm-up and interleaved rounds
+// (A B C, C B A, …), prints medians and ratios, writes bench/results/latest.json and the results
+// section of bench/README.md.
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { type Medians, scenarioTable, verdicts, verdictTable } from "./report.js";
+import { type Metrics, memory, type Sizes, scenarios } from "./scenarios.js";
+import { interleave, median } from "./stats.js";
+import { repoRoot } from "./systems.js";
+
+const { values } = parseArgs({
+  options: { rounds: { type: "string", default: "5" }, quick: { type: "boolean", default: false } },
+});
+const rounds = Number(values.rounds);
+const sizes: Sizes = values.quick
+  ? { warmup: 300, seq: 1000, conc: 4000, coldSamples: 3, brokerCalls: 200 }
+  : { warmup: 2000, seq: 4000, conc: 20000, coldSamples: 5, brokerCalls: 1000 };
+const memoryCounts = values.quick ? [1, 10] : [1, 50, 200];
+
+// The Go side: our bench host plus the plugins under test (same go-plugin v1.8 as the interop suite).
+const goVersion = execFileSync("go", ["version"], { encoding: "utf8" }).trim();
+for (const cmd of ["bench-host", "kv-plugin", "counter-plugin"]) {
+  execFileSync("go", ["build", "-o", `bin/${cmd}`, `./cmd/${cmd}`], {
+    cwd: join(repoRoot, "conformance"),
+    stdio: "inherit",
+  });
+}
+
+const medians: Medians = {};
+const raw: Record<string, Record<string, Metrics[]>> = {};
+const tables: string[] = [];
+for (const scenario of scenarios(sizes)) {
+  const perSystem: Record<string, Metrics[]> = Object.fromEntries(scenario.systems.map((s) => [s.name, []]));
+  for (const [r, order] of interleave(scenario.systems, rounds).entries()) {
+    for (const system of order) {
+      perSystem[system.name]?.push(await system.run());
+    }
+    process.stderr.write(`${scenario.id}: round ${r + 1}/${rounds}\n`);
+  }
+  const m: Record<string, Metrics> = {};
+  for (const [name, results] of Object.entries(perSystem)) {
+    m[name] = Object.fromEntries(
+      scenario.metrics.map((spec) => [spec.key, median(results.map((x) => x[spec.key] ?? Number.NaN))]),
+    );
+  }
+  medians[scenario.id] = m;
+  raw[scenario.id] = perSystem;
+  tables.push(scenarioTable(scenario, m));
+  process.stdout.write(`\n${tables.at(-1)}\n`);
+}
+
+const mem: Metrics[] = [];
+for (const count of memoryCounts) {
+  mem.push(await memory(count));
+  process.stderr.write(`memory: ${count} plugins\n`);
+}
+const memTable = [
+  "| 6. host memory, plain PluginHost launches of the Go KV plugin | host RSS before MiB | after MiB | per plugin MiB |",
+  "|---|---:|---:|---:|",
+  ...mem.map(
+    (x) =>
+      `| ${x.count} plugins | ${x.rssBeforeMiB?.toFixed(1)} | ${x.rssAfterMiB?.toFixed(1)} | ${x.perPluginMiB?.toFixed(3)} |`,
+  ),
+].join("\n");
+process.stdout.write(`\n${memTable}\n`);
+
+const last = mem.at(-1) ?? {};
+const v = verdicts(medians, last.perPluginMiB ?? Number.NaN, last.count ?? 0);
+process.stdout.write(`\n${verdictTable(v)}\n`);
+
+const cpus = os.cpus();
+const machine = {
+  cpu: cpus[0]?.model ?? "unknown",
+  cores: cpus.length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  os: `${os.type()} ${os.release()} ${os.arch()}`,
+  node: process.version,
+  go: goVersion,
+};
+const date = new Date().toISOString();
+const results = { date, machine, rounds, sizes, medians, raw, memory: mem, verdicts: v, quick: values.quick };
+writeFileSync(join(repoRoot, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+
+if (!values.quick) {
+  const readmePath = join(repoRoot, "bench/README.md");
+  const section = [
+    `Run ${date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, ${machine.go}.`,
+    `${rounds} interleaved rounds; medians of the rounds; (×n) = ratio to the first row.`,
+    ...tables,
+    memTable,
+    verdictTable(v),
+  ].join("\n\n");
+  const readme = readFileSync(readmePath, "utf8");
+  const marked = /<!-- results:start -->[\s\S]*<!-- results:end -->/;
+  if (!marked.test(readme)) throw new Error("bench/README.md lacks the results markers");
+  writeFileSync(
+    readmePath,
+    readme.replace(marked, `<!-- results:start -->\n${section}\n<!-- results:end -->`),
+  );
+}
