@@ -2,10 +2,57 @@
 // namespaces so that message names from different proto packages never collide.
 
 export {
+  createServiceRegistry,
+  type Daemon,
+  type HostInfo,
+  type HostServiceRegistry,
+  type ScopedServiceRegistry,
+  type ServiceRegistry,
+} from "./daemon/daemon.js";
+export {
+  eventFromProto,
+  eventToProto,
+  fieldsToJson,
+  logLevelFromProto,
+  logLevelToProto,
+  payloadFromProto,
+  payloadToProto,
+} from "./daemon/daemon-codec.js";
+export {
+  DAEMON_HANDSHAKE,
+  DAEMON_LIFECYCLE_PLUGIN,
+  DAEMON_PROTOCOL_VERSION,
+  type DaemonPlugin,
+  type DaemonPluginDefinition,
+  type DaemonPluginInput,
+  defineDaemonPlugin,
+  isDaemonPluginDefinition,
+  type PluginFactory,
+} from "./daemon/define-daemon-plugin.js";
+export {
   ErrorCode,
   PlugwireError,
   type PlugwireErrorOptions,
 } from "./errors/plugwire-error.js";
+export { BoundedQueue, type OverflowPolicy } from "./event-bus/bounded-queue.js";
+export {
+  createEventBus,
+  type EventBus,
+  type EventBusOptions,
+  type HostEventBus,
+  type ScopedEventBus,
+  SupervisionTopic,
+} from "./event-bus/event-bus.js";
+export {
+  type BusEvent,
+  createSubscriptionFeed,
+  DEFAULT_SUBSCRIBER_BUFFER,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionFeed,
+  type SubscriptionFeedOptions,
+} from "./event-bus/subscription.js";
+export { assertTopic, compileTopicPattern, type TopicMatcher } from "./event-bus/topic-pattern.js";
 export * as health from "./gen/grpc/health/v1/health_pb.js";
 export * as brokerProto from "./gen/plugin/grpc_broker_pb.js";
 export * as controllerProto from "./gen/plugin/grpc_controller_pb.js";
@@ -48,6 +95,25 @@ export {
   silentLogger,
 } from "./logging/hclog.js";
 export { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from "./logging/logger.js";
+export {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  initPlugin,
+  type ShutdownPluginOptions,
+  shutdownPlugin,
+} from "./registry/lifecycle.js";
+export {
+  createRegistry,
+  type DaemonProvider,
+  defaultRegistry,
+  type LoadAllOptions,
+  type LoadedPlugin,
+  loadAll,
+  type PluginRegistry,
+  registered,
+  registerPlugin,
+  type ShutdownAllOptions,
+  shutdownAll,
+} from "./registry/registry.js";
 export {
   BROKER_TIMEOUT_MS,
   type BrokeredServer,

@@ -41,6 +41,10 @@ export const ErrorCode = {
   UnsafePath: "UNSAFE_PATH",
   /** A signature did not verify, or one was required and missing. */
   SignatureInvalid: "SIGNATURE_INVALID",
+  /** A lifecycle plugin's init threw or rejected (the original error is the `cause`). */
+  InitFailed: "INIT_FAILED",
+  /** A lifecycle plugin's shutdown did not finish within its per-plugin timeout. */
+  ShutdownTimeout: "SHUTDOWN_TIMEOUT",
   /** Anything else: an internal invariant broke. The message says which. */
   Internal: "INTERNAL",
 } as const;
