@@ -22,6 +22,12 @@ export {
   type VersionDescriptors,
   type VersionedServices,
 } from "./define-plugin.js";
+export {
+  type CallContext,
+  callContext,
+  type RequestInputArgs,
+  requestInput,
+} from "./input/request-input.js";
 export { getPluginContext, type PluginContext } from "./plugin-context.js";
 export { cookieMatches } from "./serve/cookie.js";
 export { type HandshakeLineInput, handshakeLine } from "./serve/handshake.js";

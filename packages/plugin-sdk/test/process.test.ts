@@ -9,7 +9,7 @@ import { COOKIE_MISMATCH_MESSAGE, health } from "@plugwire/contract";
 import { KnownHandshakes } from "@plugwire/plugin-sdk";
 import { launchPluginProcess } from "@plugwire/plugin-sdk/testing";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { KV } from "./fixtures/gen/kv/kv_pb.js";
+import { KV } from "../../../examples/go-plugin-kv/src/gen/kv/kv_pb.js";
 import { repoRoot } from "./support/conformance.js";
 import { pollUntil, processGone, reapAll, run, track } from "./support/processes.js";
 
@@ -32,7 +32,7 @@ afterAll(() => {
 
 describe("cookie check", () => {
   it("without the cookie: exactly go-plugin's three lines on stderr, nothing on stdout, exit 1", async () => {
-    const env = { ...process.env, PLUGIN_PROTOCOL_VERSIONS: "1" };
+    const env: NodeJS.ProcessEnv = { ...process.env, PLUGIN_PROTOCOL_VERSIONS: "1" };
     delete env.BASIC_PLUGIN;
     const res = await run(kvPlugin, [], { env });
     expect(res).toEqual({ code: 1, stdout: "", stderr: COOKIE_MISMATCH_MESSAGE });

@@ -119,9 +119,7 @@ export async function serve<V extends VersionDescriptors>(
     plugin,
   });
   logger.debug({ network: server.address.network, address: server.address.address }, "plugin address");
-  stdio.writeHandshake(handshakeLine({ version, address: server.address, cert: tls?.handshakeCert, env }));
-  stdio.capture((chunk) => stdioStream.write(chunk));
-
+  // Signal handlers go in before the handshake: a host may signal as soon as it has the line.
   let interrupts = 0;
   const onInterrupt = () =>
     logger.trace({ count: ++interrupts }, "plugin received interrupt signal, ignoring");
@@ -129,6 +127,9 @@ export async function serve<V extends VersionDescriptors>(
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", onTerminate);
   cleanups.push(() => process.off("SIGTERM", onTerminate));
+  stdio.writeHandshake(handshakeLine({ version, address: server.address, cert: tls?.handshakeCert, env }));
+  stdio.capture((chunk) => stdioStream.write(chunk));
+
   if (options.watchParent ?? true) {
     const watch = watchParent({ onGone: () => void stop("host process exited") });
     cleanups.push(() => watch.stop());
