@@ -58,6 +58,7 @@ export * as brokerProto from "./gen/plugin/grpc_broker_pb.js";
 export * as controllerProto from "./gen/plugin/grpc_controller_pb.js";
 export * as stdioProto from "./gen/plugin/grpc_stdio_pb.js";
 export * as daemonProto from "./gen/plugwire/daemon/v1/daemon_pb.js";
+export * as inputProto from "./gen/plugwire/input/v1/input_pb.js";
 export * as results from "./gen/runner/proto/results_pb.js";
 export * as runner from "./gen/runner/proto/runner_pb.js";
 export * as types from "./gen/runner/proto/types_pb.js";
@@ -94,6 +95,12 @@ export {
   parseHclogLine,
   silentLogger,
 } from "./logging/hclog.js";
+export {
+  type InputFieldSpec,
+  InputHeader,
+  type InputRequest,
+  type InputValues,
+} from "./input/input-request.js";
 export { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from "./logging/logger.js";
 export {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,

@@ -45,6 +45,16 @@ export const ErrorCode = {
   InitFailed: "INIT_FAILED",
   /** A lifecycle plugin's shutdown did not finish within its per-plugin timeout. */
   ShutdownTimeout: "SHUTDOWN_TIMEOUT",
+  /** A supervised plugin is restarting or its circuit is open, and the bounded wait for it ran out. */
+  PluginUnavailable: "PLUGIN_UNAVAILABLE",
+  /** A plugin needs input (fields, reason) that no handler supplied, or asked more often than allowed. */
+  InputRequired: "INPUT_REQUIRED",
+  /** A message to or from a plugin is over its size cap (ephemeral JSON envelope: 1 MiB). */
+  PayloadTooLarge: "PAYLOAD_TOO_LARGE",
+  /** The requested sandbox level cannot be used here (missing tool, wrong OS, not a Node plugin). */
+  SandboxUnavailable: "SANDBOX_UNAVAILABLE",
+  /** A plugin changed a forbidden path; the change was reverted (`details.paths`). */
+  PolicyViolation: "POLICY_VIOLATION",
   /** Anything else: an internal invariant broke. The message says which. */
   Internal: "INTERNAL",
 } as const;

@@ -111,6 +111,11 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
     return this.#plugins;
   }
 
+  /** The app protocol versions and services this host offers (supervised clients are built from them). */
+  get versions(): V {
+    return this.#options.versions;
+  }
+
   /** Starts a plugin process and completes the go-plugin handshake. */
   async launch(options: LaunchOptions): Promise<Plugin<V>> {
     this.#assertOpen(options.name);

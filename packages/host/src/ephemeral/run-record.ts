@@ -1,0 +1,55 @@
+import { randomUUID } from "node:crypto";
+
+/**
+ * How a run ended. `skipped`: the plugin needed input nobody supplied; `timeout`: the host's
+ * wall-clock limit (exit code 124); `policy_violation`: set by isolation checks (forbidden writes,
+ * limits); `canceled`: the caller's AbortSignal or a declined input request.
+ */
+export type RunStatus = "success" | "skipped" | "failed" | "timeout" | "policy_violation" | "canceled";
+
+/** The exit code the host reports for its own timeout (as coreutils `timeout`). */
+export const HOST_TIMEOUT_EXIT_CODE = 124;
+
+/**
+ * One ephemeral run (one process) or one supervised lifetime. Each attempt of an input-required
+ * re-run is its own record with its own stderr: a retry never overwrites an earlier attempt.
+ */
+export interface RunRecord {
+  /** Unique per record. */
+  id: string;
+  /** Shared by every attempt of one ephemeral call (or one supervisor). */
+  runId: string;
+  plugin: string;
+  version: string | undefined;
+  kind: "ephemeral" | "supervised";
+  /** 1-based attempt (ephemeral re-runs) or lifetime (supervised launches). */
+  attempt: number;
+  status: RunStatus;
+  /** Why, in words, when not a plain success. */
+  cause: string | undefined;
+  startedAt: Date;
+  durationMs: number;
+  pid: number | undefined;
+  /** Exit code; 124 when the host's timeout ended the run; null when killed otherwise. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /**
+   * Peak resident memory of the process group in bytes: the largest sum of the members' VmHWM seen
+   * by sampling /proc (Linux). undefined where /proc is missing or the run ended before a sample.
+   */
+  peakMemoryBytes: number | undefined;
+  /** Raw stderr of this attempt (capped; see `stderrTruncated`). undefined when not captured. */
+  stderr: string | undefined;
+  stderrTruncated: boolean;
+  /** Paths involved in a `policy_violation`. */
+  violations?: string[];
+}
+
+/** A fresh id for records and runs; injectable where tests need stable ids. */
+export type IdGenerator = () => string;
+
+/** The default {@link IdGenerator}: random UUIDs. */
+export const randomId: IdGenerator = () => randomUUID();
+
+/** Receives every finished {@link RunRecord} (store, log, metrics). */
+export type RecordSink = (record: RunRecord) => void;
