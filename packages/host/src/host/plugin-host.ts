@@ -9,6 +9,7 @@ import {
   PlugwireError,
 } from "@plugwire/contract";
 import type { StdioChannel } from "../connection/stdio.js";
+import type { IsolationOptions } from "../isolation/options.js";
 import { connectPlugin } from "../launch/connect-plugin.js";
 import type { EnvPolicy } from "../launch/environment.js";
 import { launchPlugin } from "../launch/launch-plugin.js";
@@ -30,8 +31,13 @@ export interface PluginHostOptions<V extends VersionedServices> {
   startTimeoutMs?: number;
   /** Grace between Shutdown and SIGKILL on close. Default 2 s, as go-plugin. */
   closeGraceMs?: number;
-  /** Which host environment variables plugins see. Default `"inherit"`, as go-plugin. */
+  /** Which host environment variables plugins see. Default `"inherit"`, as go-plugin; isolated launches use their own profile. */
   env?: EnvPolicy;
+  /**
+   * Isolation defaults for every launch (merged under a launch's own `isolation`). A launch with
+   * isolation gets the strict environment allowlist unless its isolation `env` says otherwise.
+   */
+  isolation?: IsolationOptions;
   /** Parent directory of each plugin's private socket directory. Default the OS temp dir. */
   socketRoot?: string;
   /** Group the plugin's sockets are chowned to (`PLUGIN_UNIX_SOCKET_GROUP`). */
@@ -57,6 +63,8 @@ export interface LaunchOptions {
   autoMtls?: boolean;
   startTimeoutMs?: number;
   closeGraceMs?: number;
+  /** Env allowlist, resource limits, sandbox level, forbidden paths; merged over the host's defaults. */
+  isolation?: IsolationOptions;
   signal?: AbortSignal;
 }
 
@@ -127,6 +135,7 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
       cwd: options.cwd,
       env: options.env,
       envPolicy: o.env ?? "inherit",
+      isolation: o.isolation || options.isolation ? { ...o.isolation, ...options.isolation } : undefined,
       handshake: o.handshake,
       versions: o.versions,
       autoMtls: options.autoMtls ?? o.autoMtls ?? false,

@@ -16,6 +16,8 @@ import {
 import { createStderrLogSink } from "../connection/stderr-log.js";
 import { Plugin } from "../host/plugin.js";
 import type { VersionedServices } from "../host/types.js";
+import type { IsolationOptions } from "../isolation/options.js";
+import { type IsolationPlan, planIsolation } from "../isolation/plan-isolation.js";
 import { awaitHandshakeLine } from "./await-handshake.js";
 import { connectPlugin } from "./connect-plugin.js";
 import { buildPluginEnv, type EnvPolicy } from "./environment.js";
@@ -31,6 +33,8 @@ export interface ResolvedLaunch<V extends VersionedServices> {
   cwd?: string | undefined;
   env?: Record<string, string> | undefined;
   envPolicy: EnvPolicy;
+  /** Env profile, limits, sandbox, forbidden paths, die-with-host; its env profile replaces `envPolicy`. */
+  isolation?: IsolationOptions | undefined;
   handshake: HandshakeConfig;
   versions: V;
   autoMtls: boolean;
@@ -61,10 +65,22 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
   // A short private directory: unix socket paths are limited to ~104 bytes.
   const socketDir = await mkdtemp(join(await realpath(o.socketRoot ?? tmpdir()), "pw-"));
   let proc: PluginProcess | undefined;
+  let plan: IsolationPlan | undefined;
   try {
+    if (o.isolation) {
+      plan = await planIsolation({
+        plugin: name,
+        command: o.command,
+        args: o.args,
+        cwd: o.cwd,
+        socketDir,
+        isolation: o.isolation,
+        logger,
+      });
+    }
     const identity = o.autoMtls ? await createCertificate() : undefined;
     const env = buildPluginEnv({
-      policy: o.envPolicy,
+      policy: plan?.envPolicy ?? o.envPolicy,
       extra: o.env,
       handshake: o.handshake,
       versions: offered,
@@ -75,9 +91,11 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
     const pluginLogger = logger;
     proc = spawnPlugin({
       plugin: name,
-      command: o.command,
-      args: o.args,
+      command: plan?.command ?? o.command,
+      args: plan?.args ?? o.args,
       env,
+      watchdogPipe: plan?.watchdog,
+      exitHook: plan,
       cwd: o.cwd,
       socketDir,
       stdin: o.stdin,
@@ -85,7 +103,10 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       onStdoutLine: (line) =>
         pluginLogger.debug({ stdout: line }, "plugin wrote to stdout after the handshake"),
     });
-    logger.debug({ pid: proc.pid, command: o.command, args: o.args }, "starting plugin");
+    logger.debug(
+      { pid: proc.pid, command: o.command, args: o.args, sandbox: plan?.level },
+      "starting plugin",
+    );
     const line = await awaitHandshakeLine(proc, name, o.startTimeoutMs, o.signal);
     const handshake = parseHandshakeLine(line, { plugin: name, offeredVersions: offered });
     let tls: MutualTls | undefined;
@@ -143,7 +164,7 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       proc.markForced();
       proc.signal("SIGKILL");
       await proc.exited;
-    }
+    } else await plan?.dispose();
     await rm(socketDir, { recursive: true, force: true });
     throw err;
   }

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { execa } from "execa";
+import type { LimitBreach } from "../isolation/options.js";
 import { groupAlive, signalGroup, trackGroup } from "../process/process-group.js";
 import { diagnoseSpawnError } from "./executable.js";
 import { splitLines } from "./line-splitter.js";
@@ -12,6 +13,10 @@ export interface PluginExit {
   signal: NodeJS.Signals | null;
   /** True when the host had to SIGKILL the group because graceful shutdown did not finish. */
   forced: boolean;
+  /** The resource limit the exit points at, when the launch had limits (see isolation). */
+  breach?: LimitBreach;
+  /** Forbidden paths the plugin changed (relative to the work dir; already reverted): a policy violation. */
+  violations?: string[];
 }
 
 /** Options for {@link spawnPlugin}. */
@@ -29,6 +34,14 @@ export interface SpawnOptions {
   onStderrLine: (line: string, truncated: boolean) => void;
   /** Called with every stdout line after the first (the first goes to `firstLine`). */
   onStdoutLine: (line: string) => void;
+  /** Open fd 3 as a pipe the host holds for the plugin's lifetime (the die-with-host watchdog reads it). */
+  watchdogPipe?: boolean;
+  /** Isolation hooks: told the pid once running; completes the exit report before `exited` settles. */
+  exitHook?: {
+    started(pid: number): void;
+    stderrLine(line: string): void;
+    finish(exit: PluginExit, stderrTail: readonly string[]): Promise<PluginExit>;
+  };
 }
 
 /** A spawned plugin process in its own process group. */
@@ -64,9 +77,7 @@ export function spawnPlugin(o: SpawnOptions): PluginProcess {
     extendEnv: false,
     cwd: o.cwd,
     detached: true,
-    stdin: o.stdin ?? "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
+    stdio: [o.stdin ?? "ignore", "pipe", "pipe", ...(o.watchdogPipe ? (["pipe"] as const) : [])],
     buffer: false,
     reject: false,
     cleanup: false,
@@ -91,9 +102,11 @@ export function spawnPlugin(o: SpawnOptions): PluginProcess {
   const stderrDone = splitLines(child.stderr as Readable, MAX_LINE, (line, truncated) => {
     tail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
     if (tail.length > STDERR_TAIL) tail.shift();
+    o.exitHook?.stderrLine(line);
     o.onStderrLine(line, truncated);
   });
   const pid = child.pid;
+  if (pid !== undefined) o.exitHook?.started(pid);
   const untrack =
     pid === undefined
       ? () => {}
@@ -119,7 +132,10 @@ export function spawnPlugin(o: SpawnOptions): PluginProcess {
       untrack();
       const drained = Promise.all([stdoutDone, stderrDone]);
       const bound = new Promise((r) => setTimeout(r, 1000).unref());
-      void Promise.race([drained, bound]).then(() => resolve({ code, signal, forced }));
+      void Promise.race([drained, bound])
+        .then(() => o.exitHook?.finish({ code, signal, forced }, tail) ?? { code, signal, forced })
+        .catch(() => ({ code, signal, forced }))
+        .then(resolve);
     });
   });
   // reject:false — the result promise only resolves; swallow it so nothing dangles.
