@@ -1,9 +1,9 @@
 // The plugin process's own behaviour: cookie check, SIGINT/SIGTERM, dying with its host, and our
-// minimal launchPluginProcess (plain and AutoMTLS) against the built KV example.
+// launchPluginProcess (plain and AutoMTLS) against the built KV example.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { COOKIE_MISMATCH_MESSAGE, health } from "@plugwire/contract";
 import { KnownHandshakes } from "@plugwire/plugin-sdk";
@@ -44,51 +44,42 @@ describe("cookie check", () => {
   });
 });
 
-describe("launchPluginProcess + serve()", () => {
+describe("launchPluginProcess (a real PluginHost) + serve()", () => {
   it.each([false, true])(
     "autoMtls=%s: handshake, calls, graceful close removes the socket",
     async (autoMtls) => {
-      const dir = tempDir();
       const plugin = await launchPluginProcess({
         command: kvPlugin,
         handshake: KnownHandshakes.goPluginExample,
         versions: [1],
         autoMtls,
-        env: { PLUGIN_UNIX_SOCKET_DIR: dir },
       });
-      track(plugin.process);
-      expect(plugin.handshake.address.startsWith(dir)).toBe(true);
-      expect(plugin.handshake.cert !== "").toBe(autoMtls);
+      const socket = plugin.plugin.reattachConfig().addr.string;
+      expect(existsSync(socket)).toBe(true);
       const kv = plugin.client(KV);
       await kv.put({ key: "k", value: new TextEncoder().encode("v") });
       expect(new TextDecoder().decode((await kv.get({ key: "k" })).value)).toBe("v");
       const status = await plugin.client(health.Health).check({ service: "plugin" });
       expect(status.status).toBe(health.HealthCheckResponse_ServingStatus.SERVING);
-      expect(await plugin.close()).toBe(true);
-      expect((await plugin.exited).code).toBe(0);
-      expect(readdirSync(dir)).toEqual([]);
+      expect(await plugin.close()).toEqual({ code: 0, signal: null, forced: false });
+      expect(existsSync(dirname(socket))).toBe(false);
     },
   );
 
   it("ignores SIGINT like Go plugins and stops gracefully on SIGTERM", async () => {
-    const dir = tempDir();
     const plugin = await launchPluginProcess({
       command: kvPlugin,
       handshake: KnownHandshakes.goPluginExample,
       versions: [1],
-      env: { PLUGIN_UNIX_SOCKET_DIR: dir },
     });
-    track(plugin.process);
-    plugin.process.kill("SIGINT");
+    const socket = plugin.plugin.reattachConfig().addr.string;
+    process.kill(plugin.pid, "SIGINT");
     // Still serving after the interrupt was delivered and handled:
-    await pollUntil(
-      () => plugin.processStderr().includes("plugin received interrupt signal, ignoring"),
-      5000,
-    );
+    await pollUntil(() => plugin.logs().includes("plugin received interrupt signal, ignoring"), 5000);
     await plugin.client(health.Health).check({ service: "plugin" });
-    plugin.process.kill("SIGTERM");
-    expect(await plugin.exited).toEqual({ code: 0, signal: null });
-    expect(readdirSync(dir)).toEqual([]);
+    process.kill(plugin.pid, "SIGTERM");
+    expect(await plugin.plugin.exited).toEqual({ code: 0, signal: null, forced: false });
+    expect(existsSync(socket)).toBe(false);
     await plugin.close();
   });
 });
