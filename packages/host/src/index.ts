@@ -62,3 +62,6 @@ export {
 export type { HealthProbe, ProbeVerdict } from "./supervision/health-prober.js";
 export { createSupervisor, type ReloadChanges, Supervisor } from "./supervision/supervisor.js";
 export type { HealthOptions, SupervisorOptions, SupervisorStatus } from "./supervision/supervisor-options.js";
+export * from "./config/index.js";
+export * from "./runner/index.js";
+export * from "./artifacts/index.js";
