@@ -5,6 +5,7 @@ import type { Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type { PluginAddress } from "../handshake/handshake-line.js";
 import { MAX_MESSAGE_BYTES, type MutualTls, tlsOptions } from "./mutual-tls.js";
+import { createUnaryCall } from "./unary-call.js";
 
 /** A Connect transport bound to one plugin (or broker) address, plus the means to release it. */
 export interface PluginTransport {
@@ -49,12 +50,21 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
     { idleConnectionTimeoutMs: 2 ** 31 - 1 },
     sessionOptions,
   );
-  const transport = createGrpcTransport({
+  const grpc = createGrpcTransport({
     baseUrl,
     sessionManager,
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
   });
+  // Unary calls (nearly all plugin traffic) take a lean path on the same session; streams
+  // (broker, stdio, user streams) keep connect-node's implementation.
+  const transport: Transport = {
+    unary: createUnaryCall(
+      (path, headers) => sessionManager.request("POST", path, headers, {}),
+      MAX_MESSAGE_BYTES,
+    ),
+    stream: (...args) => grpc.stream(...args),
+  };
   let closed = false;
   return {
     transport,
