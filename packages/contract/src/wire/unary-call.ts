@@ -130,7 +130,9 @@ function requestHeaders(
   header: HeadersInit | undefined,
 ): http2.OutgoingHttpHeaders {
   const out: http2.OutgoingHttpHeaders = {};
-  if (header !== undefined) new Headers(header).forEach((value, key) => void (out[key] = value));
+  if (header !== undefined) {
+    for (const [key, value] of new Headers(header)) out[key] = value;
+  }
   out["content-type"] = "application/grpc+proto";
   out["user-agent"] ??= "connect-es/2.1.2";
   if (timeoutMs !== undefined) out["grpc-timeout"] = `${timeoutMs}m`;
