@@ -41,10 +41,12 @@ export const ErrorCode = {
   UnsafePath: "UNSAFE_PATH",
   /** A signature did not verify, or one was required and missing. */
   SignatureInvalid: "SIGNATURE_INVALID",
-  /** A lifecycle plugin's init threw or rejected (the original error is the `cause`). */
-  InitFailed: "INIT_FAILED",
-  /** A lifecycle plugin's shutdown did not finish within its per-plugin timeout. */
-  ShutdownTimeout: "SHUTDOWN_TIMEOUT",
+  /** A plugin artifact (manifest, tarball, layer) is malformed or breaks a limit. */
+  ArtifactInvalid: "ARTIFACT_INVALID",
+  /** A download or upload failed: network error or HTTP status (`details.status`, `details.transient`). */
+  FetchFailed: "FETCH_FAILED",
+  /** A network request did not answer within its timeout. */
+  Timeout: "TIMEOUT",
   /** A supervised plugin is restarting or its circuit is open, and the bounded wait for it ran out. */
   PluginUnavailable: "PLUGIN_UNAVAILABLE",
   /** A plugin needs input (fields, reason) that no handler supplied, or asked more often than allowed. */
@@ -55,6 +57,10 @@ export const ErrorCode = {
   SandboxUnavailable: "SANDBOX_UNAVAILABLE",
   /** A plugin changed a forbidden path; the change was reverted (`details.paths`). */
   PolicyViolation: "POLICY_VIOLATION",
+  /** A lifecycle plugin's init threw or rejected (the original error is the `cause`). */
+  InitFailed: "INIT_FAILED",
+  /** A lifecycle plugin's shutdown did not finish within its per-plugin timeout. */
+  ShutdownTimeout: "SHUTDOWN_TIMEOUT",
   /** Anything else: an internal invariant broke. The message says which. */
   Internal: "INTERNAL",
 } as const;

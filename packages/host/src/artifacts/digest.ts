@@ -1,0 +1,55 @@
+import { createHash, type Hash } from "node:crypto";
+import { ErrorCode } from "@plugwire/contract";
+import { deliveryError } from "./failure.js";
+
+/** An OCI content digest `sha256:<64 lowercase hex>` (the only algorithm plugwire accepts). */
+export type Digest = `sha256:${string}`;
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** True if `value` is a well-formed sha256 digest. */
+export function isDigest(value: unknown): value is Digest {
+  return typeof value === "string" && DIGEST.test(value);
+}
+
+/** The sha256 digest of `bytes` (OCI image-spec descriptor.digest). */
+export function sha256Digest(bytes: Uint8Array | string): Digest {
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
+/** A streaming sha256 + size check for one descriptor: `update` per chunk, `verify` at the end. */
+export interface DigestCheck {
+  update(chunk: Uint8Array): void;
+  readonly size: number;
+  /** Throws `CHECKSUM_MISMATCH` (permanent) if size or digest differ from the expected ones. */
+  verify(): void;
+}
+
+/** Creates a {@link DigestCheck}; exceeding `expectedSize` throws as soon as it happens. */
+export function createDigestCheck(
+  expected: Digest,
+  expectedSize: number | undefined,
+  what: string,
+): DigestCheck {
+  const hash: Hash = createHash("sha256");
+  let size = 0;
+  const mismatch = (message: string) =>
+    deliveryError(ErrorCode.ChecksumMismatch, `${what}: ${message}`, { details: { expected, expectedSize } });
+  return {
+    update(chunk) {
+      size += chunk.length;
+      if (expectedSize !== undefined && size > expectedSize)
+        throw mismatch(`more than the declared ${expectedSize} bytes`);
+      hash.update(chunk);
+    },
+    get size() {
+      return size;
+    },
+    verify() {
+      if (expectedSize !== undefined && size !== expectedSize)
+        throw mismatch(`size ${size} differs from the declared ${expectedSize}`);
+      const actual = `sha256:${hash.digest("hex")}`;
+      if (actual !== expected) throw mismatch(`digest ${actual} differs from the expected ${expected}`);
+    },
+  };
+}
