@@ -10,19 +10,20 @@ export const WATCHDOG_FD = 3;
  * A POSIX sh program that forks a watchdog into the plugin's process group and then execs the
  * plugin (same pid, so the host's process handle, pid and group stay the plugin's). The watchdog
  * blocks reading the host's pipe; the kernel closes that pipe when the host dies however it dies
- * (SIGKILL included), `read` returns at EOF, and the watchdog SIGKILLs its whole process group —
- * the plugin and everything it forked. It ignores SIGTERM/SIGINT/SIGHUP so a graceful group
+ * (SIGKILL included), `read` returns at EOF, and the watchdog removes the plugin's socket directory
+ * (`$0`: the host cannot any more) and SIGKILLs its whole process group — the plugin and
+ * everything it forked. It ignores SIGTERM/SIGINT/SIGHUP so a graceful group
  * signal does not remove it before the host's final group SIGKILL. `sh` exports PWD; we unset it so
  * the plugin's environment is exactly the host's choice. Written by hand: nothing on
  * npm reaps a process group after its parent was SIGKILLed.
  */
-const WATCHDOG_SH = `( trap '' TERM INT HUP; read _ <&${WATCHDOG_FD}; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &
+const WATCHDOG_SH = `( trap '' TERM INT HUP; read _ <&${WATCHDOG_FD}; rm -rf -- "$0"; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &
 unset PWD OLDPWD
 exec "$@" ${WATCHDOG_FD}<&-`;
 
-/** The command prefix that runs `argv` under the watchdog: `sh -c <program> sh argv…`. */
-export function watchdogPrefix(): string[] {
-  return ["/bin/sh", "-c", WATCHDOG_SH, "sh"];
+/** The command prefix that runs `argv` under the watchdog: `sh -c <program> <socketDir> argv…`. */
+export function watchdogPrefix(socketDir: string): string[] {
+  return ["/bin/sh", "-c", WATCHDOG_SH, socketDir];
 }
 
 /**

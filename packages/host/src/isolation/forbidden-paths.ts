@@ -52,6 +52,8 @@ export async function snapshotForbiddenPaths(o: {
   workDir: string;
   patterns: readonly string[];
   plugin: string;
+  /** Where the copies go (default the OS temp dir); they take as much space as the forbidden files. */
+  storeRoot?: string | undefined;
 }): Promise<ForbiddenPathGuard> {
   for (const p of o.patterns) {
     if (!p || p.startsWith("/") || p.split("/").includes("..")) {
@@ -63,7 +65,7 @@ export async function snapshotForbiddenPaths(o: {
     }
   }
   const regexes = o.patterns.map((p) => globToRegExp(p.replace(/\/+$/, "")));
-  const store = await mkdtemp(join(tmpdir(), "pw-snap-"));
+  const store = await mkdtemp(join(o.storeRoot ?? tmpdir(), "pw-snap-"));
   const snapshot = new Map<string, Entry>();
   const matched: string[] = [];
   try {

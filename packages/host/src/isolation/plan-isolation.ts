@@ -104,7 +104,7 @@ export async function planIsolation(o: PlanInput): Promise<IsolationPlan> {
     const dieWithHost = iso.dieWithHost ?? true;
     if (dieWithHost) argv = [...(pdeathsigPrefix() ?? []), ...argv];
     if (prlimit && limits) argv = [prlimit, ...prlimitArgs(limits), "--", ...argv];
-    if (dieWithHost) argv = [...watchdogPrefix(), ...argv];
+    if (dieWithHost) argv = [...watchdogPrefix(o.socketDir), ...argv];
     const [command, ...args] = argv as [string, ...string[]];
     return { command, args, envPolicy, level, watchdog: dieWithHost, ...exitHooks(o, level, guard) };
   } catch (err) {
