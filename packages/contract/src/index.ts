@@ -25,6 +25,7 @@ export {
   type DaemonPlugin,
   type DaemonPluginDefinition,
   type DaemonPluginInput,
+  daemonPluginFromModule,
   defineDaemonPlugin,
   isDaemonPluginDefinition,
   type PluginFactory,
@@ -92,6 +93,7 @@ export {
   type HclogLoggerOptions,
   type HclogParseState,
   type HclogWriteEntry,
+  normalizeLogCall,
   parseHclogLine,
   silentLogger,
 } from "./logging/hclog.js";

@@ -2,6 +2,15 @@
 
 export { createConsoleLogger, ErrorCode, type Logger, PlugwireError, silentLogger } from "@plugwire/contract";
 export type { StdioChannel } from "./connection/stdio.js";
+export { DAEMON_ENTRY_SPECIFIER, type DaemonExecutable, type LoadTarget } from "./daemon/load-target.js";
+export {
+  type Isolation,
+  type LoadedDaemonPlugin,
+  type LoadOptions,
+  PluginRuntime,
+  type PluginRuntimeOptions,
+} from "./daemon/plugin-runtime.js";
+export type { DaemonProcess } from "./daemon/process-isolation.js";
 export {
   EnvelopeExit,
   type EnvelopeRequest,

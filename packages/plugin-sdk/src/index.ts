@@ -4,14 +4,27 @@ import "./serve/early-guard.js";
 
 // Re-exported from @plugwire/contract so a plugin needs only this package.
 export {
+  type BusEvent,
+  type Daemon,
+  type DaemonPlugin,
+  type DaemonPluginDefinition,
+  type DaemonPluginInput,
+  defineDaemonPlugin,
   ErrorCode,
+  type EventBus,
   type GrpcBroker,
   type HandshakeConfig,
+  type HostInfo,
   KnownHandshakes,
   type Logger,
   type PluginTransport,
   PlugwireError,
+  type ServiceRegistry,
+  type Subscription,
+  SupervisionTopic,
 } from "@plugwire/contract";
+export { type ConnectDaemonOptions, connectDaemon, type RemoteDaemon } from "./daemon/remote-daemon.js";
+export { daemonPluginServer, serveDaemonPlugin } from "./daemon/serve-daemon-plugin.js";
 export {
   definePlugin,
   implement,

@@ -106,3 +106,21 @@ export const DAEMON_PROTOCOL_VERSION = 1;
 
 /** Plugin set key of `LifecycleService` in version {@link DAEMON_PROTOCOL_VERSION}. */
 export const DAEMON_LIFECYCLE_PLUGIN = "lifecycle";
+
+/**
+ * The daemon plugin a module defines: its default export, else its only exported definition.
+ * Throws `CONFIG_INVALID` naming the module when there is none or more than one.
+ */
+export function daemonPluginFromModule(
+  namespace: Record<string, unknown>,
+  specifier: string,
+): DaemonPluginDefinition {
+  if (isDaemonPluginDefinition(namespace.default)) return namespace.default;
+  const found = Object.entries(namespace).filter(([, value]) => isDaemonPluginDefinition(value));
+  if (found.length === 1) return found[0]?.[1] as DaemonPluginDefinition;
+  const why =
+    found.length === 0
+      ? "exports no daemon plugin (export default defineDaemonPlugin({ … }))"
+      : `exports several daemon plugins (${found.map(([k]) => k).join(", ")}); make one the default export`;
+  throw new PlugwireError(ErrorCode.ConfigInvalid, `module ${specifier} ${why}`);
+}

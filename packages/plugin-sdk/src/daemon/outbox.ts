@@ -67,7 +67,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
         await options.client.log(create(daemonProto.LogRequestSchema, { entries }));
       }
     } catch (err) {
-      options.fallback.warn({ error: err, calls: batch.length, kind }, "daemon: could not deliver to the host");
+      options.fallback.warn(
+        { error: err, calls: batch.length, kind },
+        "daemon: could not deliver to the host",
+      );
     }
   };
 

@@ -8,8 +8,8 @@ import {
   ErrorCode,
   type EventBus,
   eventFromProto,
-  payloadToProto,
   PlugwireError,
+  payloadToProto,
 } from "@plugwire/contract";
 import type { Outbox } from "./outbox.js";
 
@@ -41,7 +41,10 @@ export function createRemoteEventBus(
       try {
         value = payloadToProto(payload);
       } catch (cause) {
-        throw new PlugwireError(ErrorCode.ConfigInvalid, `payload of ${topic} is not a JSON value`, { plugin, cause });
+        throw new PlugwireError(ErrorCode.ConfigInvalid, `payload of ${topic} is not a JSON value`, {
+          plugin,
+          cause,
+        });
       }
       outbox.publish(create(daemonProto.PublicationSchema, { topic, payload: value }));
     },
@@ -62,7 +65,10 @@ export function createRemoteEventBus(
       void ready.then(() => pendingReady.delete(ready));
       void (async () => {
         try {
-          const request = create(daemonProto.SubscribeRequestSchema, { pattern, bufferSize: options.bufferSize ?? 0 });
+          const request = create(daemonProto.SubscribeRequestSchema, {
+            pattern,
+            bufferSize: options.bufferSize ?? 0,
+          });
           for await (const res of client.subscribe(request, { signal: stream.signal })) {
             if (res.dropped > 0n) feed.addDropped(Number(res.dropped));
             if (res.event) feed.push(eventFromProto(res.event));
@@ -72,10 +78,14 @@ export function createRemoteEventBus(
         } catch (cause) {
           if (stream.signal.aborted) return;
           feed.end(
-            new PlugwireError(ErrorCode.ConnectFailed, `subscription ${pattern} lost: ${(cause as Error).message}`, {
-              plugin,
-              cause,
-            }),
+            new PlugwireError(
+              ErrorCode.ConnectFailed,
+              `subscription ${pattern} lost: ${(cause as Error).message}`,
+              {
+                plugin,
+                cause,
+              },
+            ),
           );
         }
       })();
