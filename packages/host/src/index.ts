@@ -48,10 +48,34 @@ export {
 } from "./host/plugin-host.js";
 export type { AnyClients, ClientsOf, ServiceSet, VersionedServices } from "./host/types.js";
 export { type CallWithInputOptions, callWithInput, type InputCallOptions } from "./input/input-bridge.js";
+export { isolationEnvPolicy, STRICT_ENV_BASE } from "./isolation/env-profile.js";
+export {
+  type ForbiddenPathGuard,
+  globToRegExp,
+  snapshotForbiddenPaths,
+} from "./isolation/forbidden-paths.js";
+export type { IsolationOptions, LimitBreach, ResourceLimits, SandboxLevel } from "./isolation/options.js";
 export { buildPluginEnv, type EnvPolicy, type PluginEnvOptions } from "./launch/environment.js";
 export { describeBinary } from "./launch/executable.js";
 export type { SecureConfig } from "./launch/secure-config.js";
 export type { PluginExit } from "./launch/spawn.js";
+export {
+  MANIFEST_API_VERSION,
+  MANIFEST_FILES,
+  type ManifestPolicy,
+  type ManifestResult,
+  type PluginManifest,
+  parseManifest,
+  validateManifest,
+} from "./manifest/manifest.js";
+export {
+  type ManifestRegistry,
+  manifestIsolation,
+  type RegisteredPlugin,
+  type RejectedManifest,
+  type ScanPluginDirsOptions,
+  scanPluginDirs,
+} from "./manifest/registry.js";
 export { type Backoff, type BackoffOptions, createBackoff } from "./supervision/backoff.js";
 export {
   type CircuitBreaker,
