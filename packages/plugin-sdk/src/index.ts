@@ -41,12 +41,6 @@ export {
   type RequestInputArgs,
   requestInput,
 } from "./input/request-input.js";
-export {
-  type CallContext,
-  callContext,
-  type RequestInputArgs,
-  requestInput,
-} from "./input/request-input.js";
 export { getPluginContext, type PluginContext } from "./plugin-context.js";
 export { cookieMatches } from "./serve/cookie.js";
 export { type HandshakeLineInput, handshakeLine } from "./serve/handshake.js";
