@@ -22,6 +22,7 @@ export default defineConfig({
       project("contract", "packages/contract"),
       project("host", "packages/host"),
       project("plugin-sdk", "packages/plugin-sdk"),
+      project("create-plugin", "packages/create-plugin"),
       project("examples", "examples"),
       project("bench", "bench"),
     ],

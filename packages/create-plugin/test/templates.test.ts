@@ -1,0 +1,92 @@
+// Acceptance 1: every template, scaffolded into a temp dir by the real bin, installed against the
+// local workspace packages (packed into tarballs, as they would be published), built, tested with
+// its own tests, and run under the host: runner templates through `plugwire run`, the service
+// template through PluginHost, the in-process template through the host's loader.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { descendants } from "../../host/test/support/leaks.js";
+import { TEMPLATE_NAMES, type TemplateName } from "../src/index.js";
+import { run, userAgentEnv } from "./support/commands.js";
+import { BIN, packWorkspacePackages } from "./support/workspace.js";
+
+const PNPM_VERSION = "10.34.9";
+
+/** What `start` must print for each template: proof that the host really ran the plugin. */
+const EXPECT_START: Record<TemplateName, (out: { stdout: string; stderr: string }) => void> = {
+  "runner-v2": ({ stdout, stderr }) => {
+    const evidence = JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
+    expect(evidence).toMatchObject({ Title: "TLS check for billing", Labels: { _policy: "policies/tls" } });
+    expect(stderr).toMatch(/^t-runner-v2\s+SUCCESS\s+v2\s+1\s/m);
+  },
+  "runner-v1": ({ stdout, stderr }) => {
+    const evidence = JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
+    expect(evidence).toMatchObject({
+      Title: "Required files are present",
+      Status: { Reason: "all present" },
+    });
+    expect(stderr).toMatch(/^t-runner-v1\s+SUCCESS\s+v1\s+1\s/m);
+  },
+  service: ({ stdout }) => {
+    expect(stdout).toContain("greet(world) → Hello, world! (from t-service over go-plugin)");
+  },
+  "in-process": ({ stdout }) => {
+    expect(stdout).toContain("in-process: ping → pong #1");
+    expect(stdout).toContain("process: ping → pong #1");
+  },
+};
+
+let root: string;
+let tarballs: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "create-plugin-"));
+  tarballs = await packWorkspacePackages(join(root, "tarballs"));
+});
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  expect(existsSync(root)).toBe(false);
+});
+
+describe("create-plugin templates", () => {
+  for (const template of TEMPLATE_NAMES) {
+    it(`${template}: scaffold → install → build → test → run under the host`, {
+      timeout: 150_000,
+    }, async () => {
+      const env = userAgentEnv("pnpm", PNPM_VERSION);
+      const name = `t-${template}`;
+      const made = await run(
+        process.execPath,
+        [BIN, name, "--template", template, "--no-interactive", "--local", tarballs],
+        { cwd: root, env },
+      );
+      expect(made.stdout).toContain(`Created ${name} (template ${template})`);
+      const dir = join(root, name);
+      expect(existsSync(join(dir, ".gitignore"))).toBe(true);
+      expect(existsSync(join(dir, "_gitignore"))).toBe(false);
+
+      // The store is shared across templates and runs: only the first ever install downloads.
+      await run("pnpm", ["install", "--prefer-offline", "--reporter=append-only"], { cwd: dir, env });
+      if (template === "service") {
+        // Codegen is wired: regenerating from the proto reproduces the shipped code byte for byte.
+        const before = readFileSync(join(dir, "src/gen/greeter/v1/greeter_pb.ts"), "utf8");
+        await run("pnpm", ["run", "generate"], { cwd: dir, env });
+        expect(readFileSync(join(dir, "src/gen/greeter/v1/greeter_pb.ts"), "utf8")).toBe(before);
+      }
+      await run("pnpm", ["run", "build"], { cwd: dir, env });
+      // One self-contained executable file: no node_modules needed next to it.
+      const bundle = readFileSync(join(dir, "dist/plugin.mjs"), "utf8");
+      expect(bundle.startsWith("#!/usr/bin/env node\n")).toBe(true);
+      expect(bundle).not.toMatch(/from\s*"@plugwire\//);
+
+      const tested = await run("pnpm", ["run", "test"], { cwd: dir, env });
+      expect(tested.stdout).toMatch(/Tests\s+.*\d+ passed/);
+
+      const started = await run("pnpm", ["run", "start"], { cwd: dir, env, timeoutMs: 60_000 });
+      EXPECT_START[template](started);
+      expect(descendants()).toEqual([]);
+    });
+  }
+});
