@@ -1,6 +1,15 @@
 // @plugwire/host — the explicit public surface.
 
-export { createConsoleLogger, ErrorCode, type Logger, PlugwireError, silentLogger } from "@plugwire/contract";
+export {
+  createConsoleLogger,
+  ErrorCode,
+  type InputFieldSpec,
+  type InputRequest,
+  type InputValues,
+  type Logger,
+  PlugwireError,
+  silentLogger,
+} from "@plugwire/contract";
 export type { StdioChannel } from "./connection/stdio.js";
 export { DAEMON_ENTRY_SPECIFIER, type DaemonExecutable, type LoadTarget } from "./daemon/load-target.js";
 export {

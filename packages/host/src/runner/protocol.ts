@@ -14,7 +14,7 @@ export const DEFAULT_LOOKUP_TIMEOUT_MS = 30_000;
  */
 export type ProtocolAnnotationLookup = (
   source: string,
-  opts: { signal: AbortSignal },
+  opts: { signal: AbortSignal; plugin?: string },
 ) => Promise<string | undefined>;
 
 /**
@@ -59,7 +59,7 @@ export async function resolveProtocol(options: ResolveProtocolOptions): Promise<
       const onAbort = () =>
         reject(timeout.aborted ? new Error(`no answer within ${timeoutMs} ms`) : (signal.reason as Error));
       signal.addEventListener("abort", onAbort, { once: true });
-      lookup(source, { signal })
+      lookup(source, { signal, plugin })
         .then(resolve, reject)
         .finally(() => signal.removeEventListener("abort", onAbort));
     });

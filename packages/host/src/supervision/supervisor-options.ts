@@ -63,6 +63,8 @@ export interface SupervisorStatus {
   restarts: number;
   /** Consecutive failed health probes. */
   probeFailures: number;
+  /** Peak memory of the current process group so far (sampled from /proc), if measured yet. */
+  peakMemoryBytes: number | undefined;
   /** Clock ms the current process became running, if it is. */
   runningSince: number | undefined;
   /** Delay of the pending restart, if one is scheduled. */

@@ -109,6 +109,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
       lifetimes: this.#lifetimes,
       restarts: this.#restarts,
       probeFailures: this.#probeFailures,
+      peakMemoryBytes: life?.sampler.peakBytes,
       runningSince: life?.startedAt,
       nextRestartInMs: this.#pending ? Math.max(0, this.#pending.at - this.#clock.now()) : undefined,
       circuit: {
@@ -392,7 +393,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
       id: (this.#o.newId ?? randomId)(),
       runId: this.#runId,
       plugin: this.name,
-      version: this.#o.version,
+      version: life ? life.fingerprint.version : this.#o.version,
       kind: "supervised",
       attempt: n,
       status: ending.status,

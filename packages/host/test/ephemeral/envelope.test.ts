@@ -160,7 +160,7 @@ describe("ephemeral JSON-envelope plugins", () => {
     expect(grandchild).toBeGreaterThan(0);
     expect(await waitUntil(() => !alive(grandchild), 2000)).toBe(true);
 
-    const { result, logger } = run({ mode: "fork", then: "hang" }, { timeoutMs: 500 });
+    const { result, logger } = run({ mode: "fork", after: "hang" }, { timeoutMs: 500 });
     const hung = await result;
     expect(hung.status).toBe("timeout");
     const forked = logger.entries.find((e) => e.message === "forked")?.fields.pid as number;
@@ -182,9 +182,11 @@ describe("ephemeral JSON-envelope plugins", () => {
   });
 
   test("a missing executable is a typed error naming the plugin", async () => {
-    const err = await runEnvelopePlugin({ plugin: "ghost", command: "/nonexistent/plugin", request: {} }).catch(
-      (e: unknown) => e,
-    );
+    const err = await runEnvelopePlugin({
+      plugin: "ghost",
+      command: "/nonexistent/plugin",
+      request: {},
+    }).catch((e: unknown) => e);
     expect(PlugwireError.is(err, ErrorCode.NotFound)).toBe(true);
     expect((err as PlugwireError).plugin).toBe("ghost");
   });

@@ -1,0 +1,178 @@
+import { appendFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { describe, expect, test } from "vitest";
+import { KV } from "../../../../examples/go-plugin-kv/src/gen/kv/kv_pb.js";
+import {
+  createManualClock,
+  createSupervisor,
+  ErrorCode,
+  PlugwireError,
+  type RunRecord,
+  type SupervisorEvent,
+  type SupervisorOptions,
+} from "../../src/index.js";
+import { testHost } from "../support/harness.js";
+import { alive, waitUntil } from "../support/leaks.js";
+
+const versions = { 1: { kv_grpc: KV } };
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+const text = (v: Uint8Array) => new TextDecoder().decode(v);
+
+/** A supervisor over a test host, recording every event, bus publication and run record. */
+function supervised(name: string, script: string, extra: Partial<SupervisorOptions<typeof versions>> = {}) {
+  const { host, env, root } = testHost({ versions });
+  const events: SupervisorEvent[] = [];
+  const published: { topic: string; payload: SupervisorEvent }[] = [];
+  const records: RunRecord[] = [];
+  const sup = createSupervisor({
+    host,
+    launch: { name, command: process.execPath, args: [script], env },
+    events: { publish: (topic, payload) => published.push({ topic, payload: payload as SupervisorEvent }) },
+    onRecord: (r) => records.push(r),
+    ...extra,
+  });
+  sup.on("*", (e) => events.push(e));
+  const count = (type: SupervisorEvent["type"]) => events.filter((e) => e.type === type).length;
+  const states = () => events.flatMap((e) => (e.type === "state" ? [e.to] : []));
+  return { sup, host, env, root, events, published, records, count, states };
+}
+
+describe("supervisor (real plugin processes)", () => {
+  test("a plugin that crashes repeatedly opens the circuit: backoff 1 s doubling, trial after the cooldown", async () => {
+    const clock = createManualClock();
+    const t = supervised("crasher", fixture("supervision-crash.mjs"), { clock });
+    t.sup.start();
+    const delays: number[] = [];
+    // Drive the fake clock: each scheduled restart runs when we advance by its delay.
+    while (t.count("circuit_open") === 0) {
+      const seen = t.count("restarting") + t.count("circuit_open");
+      expect(await waitUntil(() => t.count("restarting") + t.count("circuit_open") > seen, 10_000)).toBe(
+        true,
+      );
+      const last = t.events.findLast((e) => e.type === "restarting");
+      if (t.count("circuit_open") === 0 && last?.type === "restarting") {
+        delays.push(last.delayMs);
+        clock.advance(last.delayMs);
+      }
+    }
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 16000]);
+    expect(t.records).toHaveLength(6);
+    expect(t.records.every((r) => r.status === "failed" && r.kind === "supervised")).toBe(true);
+    expect(t.records[0]?.cause).toMatch(/launch failed: .*supervision-crash: failing on purpose/s);
+    const status = t.sup.status();
+    expect(status).toMatchObject({ state: "circuit_open", lifetimes: 6, circuit: { state: "open" } });
+    expect(status.circuit.reopensAt).toBe(clock.now() + 60_000);
+
+    // Calls fail fast with a typed error while the circuit is open — they never hang.
+    const err = await t.sup.clients.kv_grpc.get({ key: "x" }).catch((e: unknown) => e);
+    expect(PlugwireError.is(err, ErrorCode.PluginUnavailable)).toBe(true);
+    expect((err as PlugwireError).message).toMatch(/^plugin crasher: circuit open/);
+
+    // After the cooldown one trial start; it fails, so the circuit reopens at once.
+    clock.advance(60_000);
+    expect(await waitUntil(() => t.count("circuit_open") === 2, 10_000)).toBe(true);
+    expect(t.records).toHaveLength(7);
+    expect(t.published.filter((p) => p.topic === "plugin.exited")).toHaveLength(7);
+    await t.sup.stop();
+    expect(t.sup.state).toBe("stopped");
+  });
+
+  test("a crashed plugin is restarted; calls made during the restart wait for it (bounded)", async () => {
+    const t = supervised("kv", fixture("supervision-kv-plugin.mjs"), { backoff: { initialMs: 300 } });
+    t.sup.start();
+    const first = await t.sup.ready({ timeoutMs: 20_000 });
+    const pid1 = Number(text((await t.sup.clients.kv_grpc.get({ key: "pid" })).value));
+    expect(pid1).toBe(first.pid);
+    // Measured from /proc before the crash, so the record of this lifetime carries it.
+    expect(await waitUntil(() => (t.sup.status().peakMemoryBytes ?? 0) > 1024 * 1024, 5000)).toBe(true);
+    process.kill(pid1, "SIGKILL");
+    expect(await waitUntil(() => t.sup.state === "restarting", 5000)).toBe(true);
+    // Issued while restarting: waits, then reaches the new process.
+    const pid2 = Number(text((await t.sup.clients.kv_grpc.get({ key: "pid" })).value));
+    expect(pid2).not.toBe(pid1);
+    expect(t.records[0]).toMatchObject({ status: "failed", signal: "SIGKILL", pid: pid1, attempt: 1 });
+    expect(t.records[0]?.cause).toContain("exited unexpectedly (signal SIGKILL)");
+    expect(t.records[0]?.peakMemoryBytes).toBeGreaterThan(1024 * 1024);
+    expect(t.published.map((p) => p.topic).sort()).toEqual([
+      "plugin.exited",
+      "plugin.restarted",
+      "plugin.started",
+      "plugin.started",
+    ]);
+    expect(t.states()).toEqual(["starting", "running", "restarting", "starting", "running"]);
+
+    // A bounded wait: with a long backoff, a call gives up with PLUGIN_UNAVAILABLE naming the state.
+    const slow = supervised("slow", fixture("supervision-kv-plugin.mjs"), { backoff: { initialMs: 60_000 } });
+    slow.sup.start();
+    const p = await slow.sup.ready({ timeoutMs: 20_000 });
+    process.kill(p.pid as number, "SIGKILL");
+    expect(await waitUntil(() => slow.sup.state === "restarting", 5000)).toBe(true);
+    const waited = await slow.sup.ready({ timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(PlugwireError.is(waited, ErrorCode.PluginUnavailable)).toBe(true);
+    expect((waited as PlugwireError).details).toMatchObject({ state: "restarting" });
+    const aborted = await slow.sup.ready({ signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(PlugwireError.is(aborted, ErrorCode.Aborted)).toBe(true);
+    expect(slow.sup.status().nextRestartInMs).toBeGreaterThan(0);
+    await Promise.all([t.sup.stop(), slow.sup.stop()]);
+    const after = await t.sup.ready().catch((e: unknown) => e);
+    expect(PlugwireError.is(after, ErrorCode.PluginUnavailable)).toBe(true);
+    expect(t.records.at(-1)).toMatchObject({ status: "success", cause: "stopped" });
+  });
+
+  test("a plugin that stops answering probes is degraded, then unhealthy after 3 failures, then restarted", async () => {
+    const t = supervised("frozen", fixture("supervision-kv-plugin.mjs"), {
+      health: { intervalMs: 100, timeoutMs: 150, failureThreshold: 3 },
+      backoff: { initialMs: 10 },
+    });
+    t.sup.start();
+    const first = await t.sup.ready({ timeoutMs: 20_000 });
+    const pid1 = first.pid as number;
+    process.kill(-pid1, "SIGSTOP"); // a real hang: the process is alive but answers nothing
+    expect(await waitUntil(() => t.count("restarted") === 1, 20_000)).toBe(true);
+    const second = await t.sup.ready({ timeoutMs: 20_000 });
+    expect(second.pid).not.toBe(pid1);
+    expect(await waitUntil(() => !alive(pid1), 5000)).toBe(true);
+    const states = t.states();
+    const i = states.indexOf("degraded");
+    expect(states.slice(i, i + 5)).toEqual(["degraded", "unhealthy", "restarting", "starting", "running"]);
+    const unhealthy = t.events.find((e) => e.type === "unhealthy");
+    expect(unhealthy).toMatchObject({ failures: 3, plugin: "frozen" });
+    expect(t.records[0]).toMatchObject({ status: "failed", pid: pid1 });
+    expect(t.records[0]?.cause).toMatch(/^unhealthy: 3 consecutive probe failures/);
+    expect(t.published.some((p) => p.topic === "plugin.unhealthy")).toBe(true);
+    await t.sup.stop();
+  });
+
+  test("a change of binary (same path), config or version restarts it; no change does not", async () => {
+    const { root } = testHost({ versions });
+    const wrapper = join(root, "plugin.mjs");
+    writeFileSync(
+      wrapper,
+      `import ${JSON.stringify(pathToFileURL(fixture("supervision-kv-plugin.mjs")).href)};\n// build 1\n`,
+    );
+    const t = supervised("hot", wrapper, { artifact: wrapper, version: "1.0.0", config: { a: 1 } });
+    t.sup.start();
+    const p1 = await t.sup.ready({ timeoutMs: 20_000 });
+    expect(await t.sup.reload()).toEqual({ restarted: false, changed: [] });
+    expect(await t.sup.reload({ config: { a: 1 } })).toEqual({ restarted: false, changed: [] });
+
+    appendFileSync(wrapper, "// build 2\n");
+    expect(await t.sup.reload()).toEqual({ restarted: true, changed: ["binary"] });
+    const p2 = await t.sup.ready({ timeoutMs: 20_000 });
+    expect(p2.pid).not.toBe(p1.pid);
+    expect(await t.sup.reload({ config: { a: 2 } })).toEqual({ restarted: true, changed: ["config"] });
+    const p3 = await t.sup.ready({ timeoutMs: 20_000 });
+    expect(await t.sup.reload({ version: "1.1.0" })).toEqual({ restarted: true, changed: ["version"] });
+    const p4 = await t.sup.ready({ timeoutMs: 20_000 });
+    expect(new Set([p1.pid, p2.pid, p3.pid, p4.pid]).size).toBe(4);
+    expect(t.records.map((r) => r.status)).toEqual(["success", "success", "success"]);
+    expect(t.records[0]?.cause).toBe("restarted: binary changed");
+    // Each lifetime's record carries the version that process ran.
+    expect(t.records[2]?.version).toBe("1.0.0");
+    // Planned restarts are neither backoff nor circuit material.
+    expect(t.sup.status().circuit.recentRestarts).toBe(0);
+    expect(t.count("restarted")).toBe(3);
+    await t.sup.stop();
+  });
+});
