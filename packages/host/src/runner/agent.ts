@@ -10,7 +10,10 @@ import { type Clock, runSchedule } from "./scheduler.js";
 export const RUNNER_VERSIONS = { 1: { runner: runner.Runner } } as const;
 
 /** Turns an OCI source into a local executable path (the artifact-delivery layer provides it). */
-export type SourceResolver = (source: string, opts: { signal: AbortSignal }) => Promise<string>;
+export type SourceResolver = (
+  source: string,
+  opts: { signal: AbortSignal; plugin?: string },
+) => Promise<string | { command: string; args: string[] }>;
 
 /** Options for {@link createAgent}. */
 export interface AgentOptions {
@@ -69,7 +72,7 @@ export function createAgent(options: AgentOptions): Agent {
   });
 
   const command = async (plugin: PluginConfig, signal: AbortSignal) => {
-    if (!isOciSource(plugin.source)) return plugin.source;
+    if (!isOciSource(plugin.source) && !/^https?:\/\//i.test(plugin.source)) return plugin.source;
     if (!options.resolveSource) {
       throw new PlugwireError(
         ErrorCode.NotFound,
@@ -77,7 +80,7 @@ export function createAgent(options: AgentOptions): Agent {
         { plugin: plugin.name },
       );
     }
-    return options.resolveSource(plugin.source, { signal });
+    return options.resolveSource(plugin.source, { signal, plugin: plugin.name });
   };
 
   const runPlugin: Agent["runPlugin"] = async (plugin, { signal = new AbortController().signal } = {}) => {
@@ -94,10 +97,11 @@ export function createAgent(options: AgentOptions): Agent {
         logger,
         signal,
       });
+      const resolved = await command(plugin, signal);
       await using launched = await host.launch({
         name: plugin.name,
-        command: await command(plugin, signal),
-        args: plugin.args,
+        command: typeof resolved === "string" ? resolved : resolved.command,
+        args: typeof resolved === "string" ? plugin.args : [...resolved.args, ...plugin.args],
         env: plugin.env,
         signal,
       });

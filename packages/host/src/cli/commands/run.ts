@@ -5,6 +5,7 @@ import type { EvidenceConfig } from "../../config/schema.js";
 import { createAgent, type PluginOutcome } from "../../runner/agent.js";
 import { createHttpSink, createJsonLinesSink, type EvidenceSink } from "../../runner/evidence-sink.js";
 import { type CliCommand, type CliContext, UsageError } from "../command.js";
+import { agentSourcesFromFlags, SOURCE_OPTIONS, SOURCE_USAGE } from "./source-options.js";
 
 const usage = `usage: plugwire run <config.yaml> [--evidence-out FILE] [--daemon]
 
@@ -16,7 +17,7 @@ Exit code 0 only if every plugin's Eval answered SUCCESS.
 options:
   --evidence-out FILE  append evidence to FILE (JSON lines); wins over the config's "evidence"
   --daemon             run each plugin on its cron "schedule" until SIGINT/SIGTERM
-
+${SOURCE_USAGE}
 Environment: PLUGWIRE_<SECTION>__<KEY>… overrides config values, e.g.
   PLUGWIRE_PLUGINS__MY_PLUGIN__PROTOCOL_VERSION=2  PLUGWIRE_LOGGING__LEVEL=debug
 `;
@@ -71,7 +72,7 @@ async function run(ctx: CliContext): Promise<number> {
       return parseArgs({
         args: ctx.argv,
         allowPositionals: true,
-        options: { "evidence-out": { type: "string" }, daemon: { type: "boolean" } },
+        options: { "evidence-out": { type: "string" }, daemon: { type: "boolean" }, ...SOURCE_OPTIONS },
       });
     } catch (err) {
       throw new UsageError((err as Error).message);
@@ -83,7 +84,8 @@ async function run(ctx: CliContext): Promise<number> {
     ? createConsoleLogger({ level: config.logging.level })
     : ctx.logger;
   const sink = sinkFor(values["evidence-out"], config.evidence, ctx.stdout);
-  await using agent = createAgent({ config, sink, logger });
+  const sources = await agentSourcesFromFlags(values, ctx.env, logger);
+  await using agent = createAgent({ config, sink, logger, ...sources });
   try {
     if (values.daemon) {
       const failed: PluginOutcome[] = [];
