@@ -32,8 +32,10 @@ export async function main(argv: string[], io: Partial<CliContext> = {}): Promis
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
   if (!io.signal) {
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    // `on`, not `once`: while the command runs we stay a listener, so process-group's hook (which
+    // re-raises a signal nobody else handles) never mistakes us for gone. Removed in `finally`.
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   }
   try {
     return await command.run({

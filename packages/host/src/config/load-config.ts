@@ -64,7 +64,9 @@ export function parseAgentConfig(
   const origins: Origins = new Map();
   errors.push(...applyEnvOverrides(doc, options.env ?? {}, origins));
   const where = (node: Node | null | undefined, fallback?: Node | null) => {
-    const n = node ?? fallback;
+    // An empty value (`key:`) has no text of its own: point at its key instead.
+    const empty = isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
+    const n = (empty ? fallback : undefined) ?? node ?? fallback;
     const origin = n ? origins.get(n) : undefined;
     return origin ?? at(n?.range?.[0] ?? 0);
   };

@@ -58,6 +58,7 @@ export async function resolveProtocol(options: ResolveProtocolOptions): Promise<
     value = await new Promise<string | undefined>((resolve, reject) => {
       const onAbort = () =>
         reject(timeout.aborted ? new Error(`no answer within ${timeoutMs} ms`) : (signal.reason as Error));
+      if (signal.aborted) return onAbort();
       signal.addEventListener("abort", onAbort, { once: true });
       lookup(source, { signal, plugin })
         .then(resolve, reject)
