@@ -121,3 +121,23 @@ describe.skipIf(!goFixtures.ok)("runner client × Go runner plugin", () => {
     expect(after - before).toBeLessThanOrEqual(2);
   }, 120_000);
 });
+
+describe("ApiHelper server", () => {
+  test("a request outside any Init/Eval call answers FAILED_PRECONDITION naming the plugin", async () => {
+    const { host, env } = testHost({ handshake: KnownHandshakes.runner, versions: RUNNER_VERSIONS });
+    const plugin = await host.launch({
+      name: "late-api",
+      command: process.execPath,
+      args: [new URL("../fixtures/late-api-runner.mjs", import.meta.url).pathname],
+      env,
+    });
+    const sink = createMemorySink();
+    const client = createRunnerClient(plugin, { protocol: 1, sink });
+    await client.run({ config: {}, policies: [] });
+    const res = await plugin.clientsFor(1)?.runner.configure({ config: { late: "1" } });
+    expect(new TextDecoder().decode(res?.value)).toBe(
+      `${Code.FailedPrecondition}|ApiHelper.CreateEvidence called outside an Init or Eval call of plugin late-api`,
+    );
+    expect(sink.evidence()).toEqual([]);
+  });
+});
