@@ -138,7 +138,9 @@ describe("runSchedule", () => {
     t.advanceTo("2026-01-01T00:00:06Z");
     await until(() => ended, "schedule ended");
     expect(runSignal?.aborted).toBe(true);
-    expect((runSignal?.reason as Error | undefined)?.message).toBe("shutdown: run did not finish within 5000 ms");
+    expect((runSignal?.reason as Error | undefined)?.message).toBe(
+      "shutdown: run did not finish within 5000 ms",
+    );
     await done;
   });
 
