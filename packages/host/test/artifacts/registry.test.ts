@@ -71,15 +71,16 @@ describe.skipIf(!registryAvailable.ok)(`against a real docker-registry ${registr
         }
       });
 
-      it.skipIf(mode === "none")("without credentials fails with a typed, permanent 401", async () => {
-        const client = createRegistryClient();
-        const err = await client
-          .getManifest(parseReference(`${registry.host}/plugins/my-plugin:1.2.3`))
-          .catch((e) => e);
-        expect(err).toBeInstanceOf(PlugwireError);
-        expect(err.code).toBe("FETCH_FAILED");
-        expect(err.details).toMatchObject({ failure: "permanent" });
-      });
+      if (mode !== "none")
+        it("without credentials fails with a typed, permanent 401", async () => {
+          const client = createRegistryClient();
+          const err = await client
+            .getManifest(parseReference(`${registry.host}/plugins/my-plugin:1.2.3`))
+            .catch((e) => e);
+          expect(err).toBeInstanceOf(PlugwireError);
+          expect(err.code).toBe("FETCH_FAILED");
+          expect(err.details).toMatchObject({ failure: "permanent" });
+        });
     });
   }
 });

@@ -33,6 +33,8 @@ export const registryAvailable = (() => {
 
 /** A running registry on loopback. */
 export interface TestRegistry extends AsyncDisposable {
+  /** The registry process (a descendant of the test process while it runs). */
+  pid: number;
   /** host:port, e.g. `127.0.0.1:41234`. */
   host: string;
   /** The credential it demands (basic and token modes). */
@@ -114,6 +116,7 @@ export async function startRegistry(auth: "none" | "basic" | "token" = "none"): 
     throw new Error(`docker-registry did not start on ${host}: ${stderr}`);
   }
   return {
+    pid: child.pid as number,
     host,
     storage,
     ...(credentials ? { credentials } : {}),
