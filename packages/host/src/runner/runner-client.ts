@@ -136,11 +136,10 @@ export function createRunnerClient(plugin: Plugin, options: RunnerClientOptions)
             logger.debug("Init is UNIMPLEMENTED: speaking runner protocol 1");
             return { protocol: 1 as const };
           }
-          // Message fixed by the issue; the plugin is named in it and in details.
           throw new PlugwireError(
             ErrorCode.ConfigInvalid,
             `plugin ${plugin.name} configured as protocol_version=2 but does not implement Init`,
-            { cause: err, details: { plugin: plugin.name } },
+            { plugin: plugin.name, cause: err },
           );
         }
       });
