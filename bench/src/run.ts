@@ -17,7 +17,7 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const sizes: Sizes = values.quick
   ? { warmup: 300, seq: 1000, conc: 4000, coldSamples: 3, brokerCalls: 200 }
-  : { warmup: 2000, seq: 4000, conc: 20000, coldSamples: 5, brokerCalls: 1000 };
+  : { warmup: 2000, seq: 3000, conc: 10000, coldSamples: 5, brokerCalls: 1000 };
 const memoryCounts = values.quick ? [1, 10] : [1, 50, 200];
 
 // The Go side: our bench host plus the plugins under test (same go-plugin v1.8 as the interop suite).
