@@ -24,6 +24,7 @@ export default defineConfig({
       project("plugin-sdk", "packages/plugin-sdk"),
       project("create-plugin", "packages/create-plugin"),
       project("examples", "examples"),
+      project("host-app", "examples/host-app"),
       project("bench", "bench"),
     ],
   },

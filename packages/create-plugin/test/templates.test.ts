@@ -32,8 +32,8 @@ const EXPECT_START: Record<TemplateName, (out: { stdout: string; stderr: string 
     expect(stdout).toContain("greet(world) → Hello, world! (from t-service over go-plugin)");
   },
   "in-process": ({ stdout }) => {
-    expect(stdout).toContain("in-process: ping → pong #1");
-    expect(stdout).toContain("process: ping → pong #1");
+    expect(stdout).toMatch(/^in-process: ping → pong #1$/m);
+    expect(stdout).toMatch(/^process: ping → pong #1$/m);
   },
 };
 
@@ -86,6 +86,13 @@ describe("create-plugin templates", () => {
 
       const started = await run("pnpm", ["run", "start"], { cwd: dir, env, timeoutMs: 60_000 });
       EXPECT_START[template](started);
+      // The publishing scripts, up to the registry: key pair, OCI layout, signature.
+      for (const script of ["keygen", "package", "sign"])
+        await run("pnpm", ["run", script], { cwd: dir, env });
+      expect(existsSync(join(dir, "plugwire-signing.key"))).toBe(true);
+      expect(
+        JSON.parse(readFileSync(join(dir, "artifact/index.json"), "utf8")).manifests.length,
+      ).toBeGreaterThan(0);
       expect(descendants()).toEqual([]);
     });
   }

@@ -36,11 +36,16 @@ export function run(
   });
 }
 
+/** This process's environment without the `npm_*` variables the package manager running vitest set. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith("npm_")) delete env[key];
+  return env;
+}
+
 /** The environment a package manager gives the bins it runs: `npm_config_user_agent` names it. */
 export function userAgentEnv(pm: "npm" | "pnpm", version: string): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  // Drop what vitest's own pnpm run set, so the child sees only what the chosen manager would set.
-  for (const key of Object.keys(env)) if (key.startsWith("npm_")) delete env[key];
+  const env = cleanEnv();
   env.npm_config_user_agent = `${pm}/${version} npm/? node/${process.version} ${process.platform} ${process.arch}`;
   return env;
 }
