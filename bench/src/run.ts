@@ -2,7 +2,7 @@
 // (A B C, C B A, …), prints medians and ratios, writes bench/results/latest.json and the results
 // section of bench/README.md.
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -82,6 +82,7 @@ const machine = {
 };
 const date = new Date().toISOString();
 const results = { date, machine, rounds, sizes, medians, raw, memory: mem, verdicts: v, quick: values.quick };
+mkdirSync(join(repoRoot, "bench/results"), { recursive: true });
 writeFileSync(join(repoRoot, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
 
 if (!values.quick) {
