@@ -125,12 +125,24 @@ export function classifyBreach(limits: ResourceLimits | undefined, exit: ExitFac
  * undefined off Linux or once it is gone. Sampled while the plugin runs: after the exit it is too late.
  */
 export function cpuSecondsOf(pid: number): number | undefined {
+  const rest = procStat(pid);
+  if (!rest) return undefined;
+  const ticks = Number(rest[11]) + Number(rest[12]);
+  // USER_HZ is 100 on every Linux ABI Node supports.
+  return Number.isFinite(ticks) ? ticks / 100 : undefined;
+}
+
+/** The process group of a live process (/proc/<pid>/stat field 5), or undefined. */
+export function pgidOf(pid: number): number | undefined {
+  const rest = procStat(pid);
+  return rest ? Number(rest[2]) : undefined;
+}
+
+/** Fields 3… of /proc/<pid>/stat (after `comm`, which may hold spaces and parens), or undefined. */
+function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(rest[11]) + Number(rest[12]);
-    // USER_HZ is 100 on every Linux ABI Node supports.
-    return Number.isFinite(ticks) ? ticks / 100 : undefined;
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return undefined;
   }

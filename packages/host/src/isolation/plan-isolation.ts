@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { constants } from "node:os";
 import { dirname, resolve } from "node:path";
 import { ErrorCode, type Logger, PlugwireError } from "@plugwire/contract";
@@ -13,6 +13,7 @@ import {
   hasLimits,
   isBreachLine,
   nodeHeapFlag,
+  pgidOf,
   prlimitArgs,
   validateLimits,
 } from "./limits.js";
@@ -195,13 +196,20 @@ function exitHooks(
         o.logger.error({ ...breach }, `plugin hit its ${breach.resource} limit`);
       }
       if (guard) {
-        const violations = await guard.checkAndRevert().finally(() => guard.dispose());
-        if (violations.length > 0) {
-          out.violations = violations;
-          o.logger.error(
-            { paths: violations },
-            "policy violation: the plugin changed forbidden paths; reverted",
-          );
+        try {
+          const violations = await guard.checkAndRevert();
+          if (violations.length > 0) {
+            out.violations = violations;
+            o.logger.error(
+              { paths: violations },
+              "policy violation: the plugin changed forbidden paths; reverted",
+            );
+          }
+        } catch (err) {
+          // Never lost silently: the exit still settles, and the failure is logged with its cause.
+          o.logger.error({ err: String(err) }, "could not check or revert the forbidden paths");
+        } finally {
+          await guard.dispose();
         }
       }
       return out;
@@ -221,15 +229,6 @@ function signalFromCode(code: number | null): NodeJS.Signals | null {
 
 /** Pids whose process group is `pgid` (from /proc), the leader first. */
 function groupMembers(pgid: number): number[] {
-  const out = [pgid];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === pgid) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === pgid) out.push(Number(entry));
-    } catch {
-      // raced with an exit
-    }
-  }
-  return out;
+  const others = readdirSync("/proc").filter((e) => /^\d+$/.test(e) && Number(e) !== pgid);
+  return [pgid, ...others.map(Number).filter((pid) => pgidOf(pid) === pgid)];
 }

@@ -20,14 +20,21 @@ import { probePlugin, put, versions } from "./probe.js";
 const noBwrap = await bwrapUnavailable(true);
 if (noBwrap && process.env.CI === "true") throw new Error(`bwrap must work in CI: ${noBwrap}`);
 
-/** A work dir with a key file, a secrets dir, and a file anyone may change. */
-function workDir(root: string): string {
-  const dir = join(root, "work");
-  mkdirSync(join(dir, "secrets"), { recursive: true });
-  writeFileSync(join(dir, "id.pem"), "original key\n");
-  writeFileSync(join(dir, "secrets", "token"), "original token\n");
-  writeFileSync(join(dir, "notes.txt"), "free to change\n");
-  return dir;
+/**
+ * The probe launched in a work dir with a key file, a secrets dir and a file anyone may change,
+ * with `*.pem` and `secrets` forbidden; `sandboxed` adds bwrap with the work dir writable.
+ */
+async function launchWriter(sandboxed: boolean) {
+  const { host, env, root } = testHost({ versions });
+  const cwd = join(root, "work");
+  mkdirSync(join(cwd, "secrets"), { recursive: true });
+  writeFileSync(join(cwd, "id.pem"), "original key\n");
+  writeFileSync(join(cwd, "secrets", "token"), "original token\n");
+  writeFileSync(join(cwd, "notes.txt"), "free to change\n");
+  const forbidden = ["*.pem", "secrets"];
+  const isolation = sandboxed ? { sandbox: "bwrap" as const, writable: [cwd], forbidden } : { forbidden };
+  const p = await host.launch({ name: "writer", command: probePlugin, env, cwd, isolation });
+  return { p, cwd };
 }
 
 describe("isolation: forbidden paths", () => {
@@ -42,15 +49,7 @@ describe("isolation: forbidden paths", () => {
   });
 
   test("without a sandbox: writes, deletions and new files are reverted and reported", async () => {
-    const { host, env, root } = testHost({ versions });
-    const cwd = workDir(root);
-    const p = await host.launch({
-      name: "writer",
-      command: probePlugin,
-      env,
-      cwd,
-      isolation: { forbidden: ["*.pem", "secrets"] },
-    });
+    const { p, cwd } = await launchWriter(false);
     expect(await put(p, "write", "id.pem")).toBeUndefined();
     expect(await put(p, "delete", "secrets/token")).toBeUndefined();
     expect(await put(p, "write", "new.pem")).toBeUndefined();
@@ -67,15 +66,7 @@ describe("isolation: forbidden paths", () => {
   test.skipIf(!!noBwrap)(
     "under bwrap: forbidden files are read-only, the rest of the work dir writable",
     async () => {
-      const { host, env, root } = testHost({ versions });
-      const cwd = workDir(root);
-      const p = await host.launch({
-        name: "boxed-writer",
-        command: probePlugin,
-        env,
-        cwd,
-        isolation: { sandbox: "bwrap", writable: [cwd], forbidden: ["*.pem", "secrets"] },
-      });
+      const { p, cwd } = await launchWriter(true);
       expect(String(await put(p, "write", "id.pem"))).toMatch(/EROFS|read-only/i);
       expect(String(await put(p, "delete", "secrets/token"))).toMatch(/EROFS|EBUSY|read-only/i);
       expect(await put(p, "write", "notes.txt")).toBeUndefined();
