@@ -54,7 +54,12 @@ export function createUnaryCall(open: OpenStream, maxBytes: number): Transport["
     frame.writeUInt32BE(bytes.byteLength, 1);
     frame.set(bytes, 5);
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
-    const stream = await open(`/${method.parent.typeName}/${method.name}`, requestHeaders(deadline, header));
+    const started = Date.now();
+    const stream = await openBounded(
+      open(`/${method.parent.typeName}/${method.name}`, requestHeaders(deadline, header)),
+      signal,
+      deadline,
+    );
 
     return new Promise((resolve, reject) => {
       let responseHeaders: http2.IncomingHttpHeaders | undefined;
@@ -81,10 +86,12 @@ export function createUnaryCall(open: OpenStream, maxBytes: number): Transport["
       if (deadline !== undefined) {
         timer = setTimeout(
           () => fail(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-          deadline,
+          Math.max(0, deadline - (Date.now() - started)),
         );
       }
-      signal?.addEventListener("abort", onAbort, { once: true });
+      // The signal may have fired while the stream was opening: its event is gone by now.
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort, { once: true });
       stream.on("response", (h) => {
         responseHeaders = h;
       });
@@ -122,6 +129,49 @@ export function createUnaryCall(open: OpenStream, maxBytes: number): Transport["
       stream.end(frame);
     });
   };
+}
+
+/**
+ * Waits for the stream to open, but no longer than the deadline or the signal allow (a session that
+ * never connects must not outlive the call); a stream that opens too late is cancelled.
+ */
+function openBounded(
+  opening: Promise<http2.ClientHttp2Stream>,
+  signal: AbortSignal | undefined,
+  deadline: number | undefined,
+): Promise<http2.ClientHttp2Stream> {
+  if (deadline === undefined && signal === undefined) return opening;
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const stop = (err: ConnectError) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      reject(err);
+      opening.then(
+        (s) => s.close(NGHTTP2_CANCEL),
+        () => {},
+      );
+    };
+    const onAbort = () => stop(ConnectError.from(signal?.reason, Code.Canceled));
+    if (deadline !== undefined)
+      timer = setTimeout(
+        () => stop(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
+        deadline,
+      );
+    signal?.addEventListener("abort", onAbort, { once: true });
+    opening.then(
+      (s) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        resolve(s);
+      },
+      (err) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** connect-es' gRPC request headers (`requestHeader()` of protocol-grpc), as a plain object for node:http2. */

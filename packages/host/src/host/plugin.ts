@@ -15,6 +15,7 @@ import {
 } from "@plugwire/contract";
 import type { StdioChannel } from "../connection/stdio.js";
 import type { PluginExit, PluginProcess } from "../launch/spawn.js";
+import { namedErrorTransport } from "./named-errors.js";
 import type { ReattachConfig } from "./plugin-host.js";
 import type { AnyClients, ClientsOf, VersionedServices } from "./types.js";
 
@@ -85,8 +86,8 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
     this.broker = parts.broker;
     const set = parts.versions[parts.negotiatedVersion] ?? {};
     const clients: Record<string, unknown> = {};
-    for (const [key, service] of Object.entries(set))
-      clients[key] = createClient(service, parts.connection.transport);
+    const named = namedErrorTransport(parts.connection.transport, parts.name);
+    for (const [key, service] of Object.entries(set)) clients[key] = createClient(service, named);
     this.clients = clients as AnyClients<V>;
     this.exited = new Promise<PluginExit>((resolve) => {
       this.#resolveExited = resolve;

@@ -1,0 +1,27 @@
+import { afterAll, describe, expect, test } from "vitest";
+import { goFixtures } from "../support/go-fixtures.js";
+import { hostFaults, protocolFaults } from "./faults.js";
+import { type ChaosCase, createMatrix, LANGS, runCell } from "./matrix.js";
+
+// The chaos matrix: every fault × plugin language, each followed by every invariant. Cells run one
+// after another in this worker (fds, RSS and descendants are this process's), and the table is
+// printed at the end — a FAIL cell lists its violations and fails its test.
+const matrix = createMatrix();
+const cases: ChaosCase[] = [...protocolFaults, ...hostFaults];
+
+describe("chaos: faults against PluginHost", () => {
+  for (const c of cases) {
+    for (const lang of c.langs ?? LANGS) {
+      const skip = lang === "go" && !goFixtures.ok;
+      if (skip) matrix.skip(c.fault, lang, goFixtures.reason);
+      test.skipIf(skip)(`${c.fault} × ${lang}`, async () => {
+        const cell = await runCell(c, lang);
+        matrix.record(cell);
+        expect(cell.violations, cell.outcome).toEqual([]);
+      });
+    }
+  }
+  afterAll(() => {
+    console.log(matrix.render());
+  });
+});
