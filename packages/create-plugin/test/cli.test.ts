@@ -6,6 +6,7 @@ import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   CreatePluginError,
+  createReadlinePrompter,
   detectPackageManager,
   main,
   type Prompter,
@@ -180,6 +181,44 @@ describe("create-plugin CLI", () => {
       expect(Object.keys(pkg.scripts)).toEqual(
         expect.arrayContaining(["build", "test", "start", "package", "sign", "push"]),
       );
+    }
+  });
+});
+
+describe("readline prompter", () => {
+  /** Answers each prompt (a line ending in ": ") with the next answer, as a user typing would. */
+  function converse(answers: string[]) {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let transcript = "";
+    output.on("data", (d: Buffer) => {
+      transcript += d.toString();
+      if (transcript.endsWith(": ")) input.write(`${answers.shift() ?? ""}\n`);
+    });
+    return { input, output, transcript: () => transcript };
+  }
+
+  it("takes typed answers, defaults on empty lines, and re-asks on a bad choice", async () => {
+    const { input, output, transcript } = converse(["", "7", "service", "y"]);
+    const prompter = createReadlinePrompter(input, output);
+    try {
+      expect(await prompter.text("Project directory", "my-plugin")).toBe("my-plugin");
+      expect(await prompter.select("Template:", "runner-v2")).toBe("service");
+      expect(await prompter.confirm("Remove its contents?", false)).toBe(true);
+    } finally {
+      prompter.close();
+    }
+    expect(transcript()).toContain("  1) runner-v2");
+    expect(transcript()).toContain('"7" is not one of the templates');
+  });
+
+  it("a number picks the template by position", async () => {
+    const { input, output } = converse(["4"]);
+    const prompter = createReadlinePrompter(input, output);
+    try {
+      expect(await prompter.select("Template:", "runner-v2")).toBe("in-process");
+    } finally {
+      prompter.close();
     }
   });
 });

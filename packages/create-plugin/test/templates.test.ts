@@ -6,6 +6,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  registryAvailable,
+  startRegistry,
+  type TestRegistry,
+} from "../../host/test/artifacts/support/registry.js";
 import { descendants } from "../../host/test/support/leaks.js";
 import { TEMPLATE_NAMES, type TemplateName } from "../src/index.js";
 import { run, userAgentEnv } from "./support/commands.js";
@@ -39,13 +44,18 @@ const EXPECT_START: Record<TemplateName, (out: { stdout: string; stderr: string 
 
 let root: string;
 let tarballs: string;
+/** A real OCI registry (CNCF distribution) on loopback for `npm run push`; CI always has one. */
+let registry: TestRegistry | undefined;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "create-plugin-"));
   tarballs = await packWorkspacePackages(join(root, "tarballs"));
+  if (registryAvailable.ok) registry = await startRegistry("none");
+  else console.warn(`[create-plugin] ${registryAvailable.reason}: npm run push is not exercised`);
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await registry?.stop();
   rmSync(root, { recursive: true, force: true });
   expect(existsSync(root)).toBe(false);
 });
@@ -93,7 +103,32 @@ describe("create-plugin templates", () => {
       expect(
         JSON.parse(readFileSync(join(dir, "artifact/index.json"), "utf8")).manifests.length,
       ).toBeGreaterThan(0);
-      expect(descendants()).toEqual([]);
+      if (registry && template.startsWith("runner-")) {
+        // Publish with the project's own script, then run the same config from the registry: the
+        // source overridden through the environment, the signature required and checked.
+        const ref = `${registry.host}/${name}:0.1.0`;
+        await run("pnpm", ["run", "push"], { cwd: dir, env: { ...env, PLUGWIRE_REGISTRY: registry.host } });
+        const sourceVar = `PLUGWIRE_PLUGINS__${name.toUpperCase().replaceAll("-", "_")}__SOURCE`;
+        const fromRegistry = await run(
+          "pnpm",
+          [
+            "exec",
+            "plugwire",
+            "run",
+            "plugwire.yaml",
+            "--staging-root",
+            join(dir, "staging"),
+            "--key",
+            "plugwire-signing.pub",
+            "--require-signature",
+          ],
+          { cwd: dir, env: { ...env, [sourceVar]: ref } },
+        );
+        EXPECT_START[template](fromRegistry);
+        expect(existsSync(join(dir, "staging"))).toBe(true);
+      }
+      // Nothing left running but the test's own registry.
+      expect(descendants().filter((pid) => pid !== registry?.pid)).toEqual([]);
     });
   }
 });

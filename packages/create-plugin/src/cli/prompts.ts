@@ -18,7 +18,9 @@ export function createReadlinePrompter(
   output: NodeJS.WritableStream,
   signal?: AbortSignal,
 ): Prompter {
-  const rl: Interface = createInterface({ input, output, terminal: true });
+  // Line editing only on a real terminal; piped streams (tests) get plain lines.
+  const terminal = (output as { isTTY?: boolean }).isTTY === true;
+  const rl: Interface = createInterface({ input, output, terminal });
   const ask = async (question: string) => (await rl.question(question, signal ? { signal } : {})).trim();
   return {
     async text(question, fallback) {
