@@ -1,8 +1,9 @@
-// Acceptance 2, tried as a new user would: `npm create plugin` runs `npm exec create-plugin`; here
-// npm execs it from this package packed into a tarball (what npm would download), with --local
-// pointing the project at the packed @plugwire packages (not on a registry yet). Then the printed
-// next steps are run exactly as printed, one shell script, in order: cd, install, build, test, start.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+// Acceptance 2, tried as a new user would: literally `npm create plugin my-plugin`, which npm turns
+// into `npm exec create-plugin`. The package comes from this package packed into a tarball and
+// installed where the user runs the command (npm then uses it instead of fetching it), and --local
+// points the project at the packed @plugwire packages (not on a registry yet). Then the printed next
+// steps are run exactly as printed, as one shell script, in order: cd, install, build, test, start.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,20 +40,13 @@ describe("npm create plugin → cd → the printed next commands", () => {
       npm_config_fund: "false",
       npm_config_audit: "false",
     };
-    const made = await run(
-      "npm",
-      [
-        "exec",
-        "--yes",
-        `--package=${createPluginTarball}`,
-        "--",
-        "create-plugin",
-        "my-plugin",
-        "--local",
-        tarballs,
-      ],
-      { cwd: home, env },
-    );
+    // Where the user stands: npm finds create-plugin installed here instead of on the registry.
+    writeFileSync(join(home, "package.json"), '{ "private": true }\n');
+    await run("npm", ["install", createPluginTarball], { cwd: home, env });
+    const made = await run("npm", ["create", "plugin", "my-plugin", "--", "--local", tarballs], {
+      cwd: home,
+      env,
+    });
     expect(made.stdout).toContain("Created my-plugin (template runner-v2)");
     const steps = parseNextSteps(made.stdout);
     expect(steps).toEqual(["cd my-plugin", "npm install", "npm run build", "npm run test", "npm run start"]);
