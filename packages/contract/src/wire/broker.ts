@@ -30,10 +30,11 @@ export interface BrokeredServer {
   readonly id: number;
   readonly server: GrpcServer;
   /**
-   * Sends the ConnInfo again. A peer's dial consumes the announcement (go-plugin's broker waits for
-   * one per Dial), so a listener reused across calls must be re-announced before each hand-out.
+   * Announces this listener under another id and returns it. A peer's dial consumes one
+   * announcement, and go-plugin's broker races when an id is announced again right after a dial
+   * (its cleanup of the old entry can swallow the new ConnInfo): reuse the listener, never the id.
    */
-  announce(): void;
+  announce(id?: number): number;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -150,13 +151,14 @@ export function createBroker(options: BrokerOptions): GrpcBroker {
           ? { tcp: { host: "127.0.0.1", port: 0 } }
           : { unix: socketPath(options.socketDir) };
       const server = await startGrpcServer({ routes, listen, tls: options.tls });
-      const info = create(ConnInfoSchema, { serviceId: id, ...server.address });
       const brokered: BrokeredServer = {
         id,
         server,
-        announce() {
+        announce(as = id) {
+          const info = create(ConnInfoSchema, { serviceId: as, ...server.address });
           // write() settles when the stream reads it; a closed stream is reported by consume(), not here.
           if (!closed) out.write(info).catch(() => {});
+          return as;
         },
         close: async (graceMs?: number) => {
           servers.delete(brokered);

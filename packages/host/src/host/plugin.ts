@@ -163,17 +163,14 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
 
   /**
    * Like {@link Plugin.serve}, but one server per plugin connection and `key`: the first call opens it,
-   * later calls re-announce it and return the same broker id (go-plugin's pattern of a new server per
-   * call costs a socket and a connection each time). Make `routes` delegate to a handler you swap per
-   * call. Call it once per request that carries the id: each peer dial consumes one announcement.
+   * later calls announce the same listener under a fresh broker id (go-plugin's pattern of a new
+   * server per call costs a socket and a connection each time; reusing an id races in go-plugin's
+   * broker). Make `routes` delegate to a handler you swap per call. Call it once per request that
+   * carries the id: each peer dial consumes one announcement.
    */
   async serveShared(key: string, routes: (router: ConnectRouter) => void): Promise<number> {
     const existing = this.#shared.get(key);
-    if (existing) {
-      const server = await existing;
-      server.announce();
-      return server.id;
-    }
+    if (existing) return (await existing).announce(this.broker.nextId());
     const created = this.serve(routes);
     this.#shared.set(key, created);
     created.catch(() => this.#shared.delete(key));

@@ -4,7 +4,8 @@ import { PluginHost, type PluginHostOptions } from "../host/plugin-host.js";
 import type { EvidenceSink } from "./evidence-sink.js";
 import { isOciSource, type ProtocolAnnotationLookup, resolveProtocol } from "./protocol.js";
 import { createRunnerClient } from "./runner-client.js";
-import { type Clock, runSchedule } from "./scheduler.js";
+import type { Clock } from "../supervision/clock.js";
+import { runSchedule } from "./scheduler.js";
 
 /** The services a runner host offers: go-plugin app version 1, set `runner` (runner-wire.md). */
 export const RUNNER_VERSIONS = { 1: { runner: runner.Runner } } as const;

@@ -40,11 +40,4 @@ export {
   type RunnerClientOptions,
   type RunReport,
 } from "./runner-client.js";
-export {
-  type Clock,
-  nextRun,
-  runSchedule,
-  type ScheduledJob,
-  type ScheduleOptions,
-  systemClock,
-} from "./scheduler.js";
+export { nextRun, runSchedule, type ScheduledJob, type ScheduleOptions } from "./scheduler.js";

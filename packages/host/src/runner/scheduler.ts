@@ -1,33 +1,6 @@
 import type { Logger } from "@plugwire/contract";
 import { CronExpressionParser } from "cron-parser";
-
-/** Time for the daemon, injectable so tests drive schedules without waiting. */
-export interface Clock {
-  now(): number;
-  /** Resolves true after `ms`, or false as soon as `signal` aborts. Never rejects. */
-  sleep(ms: number, signal: AbortSignal): Promise<boolean>;
-}
-
-/** The real clock: `Date.now` and an unref'd-free timer cleared on abort. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal.aborted) return resolve(false);
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      const timer = setTimeout(
-        () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(true);
-        },
-        Math.max(0, ms),
-      );
-      signal.addEventListener("abort", onAbort, { once: true });
-    }),
-};
+import { type Clock, sleep, systemClock } from "../supervision/clock.js";
 
 /** The next time `schedule` fires strictly after `afterMs` (cron-parser; 5 fields, or 6 with seconds; UTC). */
 export function nextRun(schedule: string, afterMs: number): number {
@@ -66,12 +39,12 @@ export async function runSchedule(options: ScheduleOptions): Promise<void> {
   const loop = async (job: ScheduledJob) => {
     while (!signal.aborted) {
       const at = nextRun(job.schedule, clock.now());
-      if (!(await clock.sleep(at - clock.now(), signal))) break;
+      if (!(await sleep(clock, at - clock.now(), signal))) break;
       const run = new AbortController();
       const done = new AbortController();
       // At shutdown, the run gets the grace period, then its signal aborts (plugins are then closed).
       const onStop = () =>
-        void clock.sleep(graceMs, done.signal).then((expired) => {
+        void sleep(clock, graceMs, done.signal).then((expired) => {
           if (expired) run.abort(new Error(`shutdown: run did not finish within ${graceMs} ms`));
         });
       signal.addEventListener("abort", onStop, { once: true });
@@ -85,5 +58,11 @@ export async function runSchedule(options: ScheduleOptions): Promise<void> {
       }
     }
   };
-  await Promise.all(options.jobs.map(loop));
+  // The clock's timers do not keep the process alive; a daemon waiting for its next run must.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  try {
+    await Promise.all(options.jobs.map(loop));
+  } finally {
+    clearInterval(keepAlive);
+  }
 }

@@ -57,3 +57,23 @@ export function createManualClock(start = 0): ManualClock {
     },
   };
 }
+
+/**
+ * Resolves true after `ms` on `clock`, or false as soon as `signal` aborts. Never rejects. The
+ * timer does not keep the process alive: a caller that must stay up while it waits holds its own
+ * handle (see `runSchedule`).
+ */
+export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = () => {
+      cancel();
+      resolve(false);
+    };
+    const cancel = clock.schedule(Math.max(0, ms), () => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    });
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

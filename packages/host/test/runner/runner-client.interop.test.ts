@@ -21,8 +21,10 @@ const config = { hostname: "web-1", region: "eu-west-1" };
 const policies = ["policies/a", "policies/b", "policies/c"];
 
 /** Launches the Go runner plugin; pass `on` to launch a second one from the same test host. */
-async function launch(protocol: "1" | "2", on?: ReturnType<typeof testHost>) {
-  const h = on ?? testHost({ handshake: KnownHandshakes.runner, versions: RUNNER_VERSIONS });
+const runnerHost = () => testHost({ handshake: KnownHandshakes.runner, versions: RUNNER_VERSIONS });
+
+async function launch(protocol: "1" | "2", on?: ReturnType<typeof runnerHost>) {
+  const h = on ?? runnerHost();
   const plugin = await h.host.launch({
     name: `go-v${protocol}`,
     command: goBin("runner-plugin"),

@@ -5,26 +5,24 @@ import { type Clock, nextRun, runSchedule, silentLogger } from "../../src/index.
 /** A clock tests move by hand; sleepers wake when it passes their time (or when aborted). */
 function fakeClock(startIso: string) {
   let now = Date.parse(startIso);
-  const sleepers = new Set<{ at: number; wake: (fired: boolean) => void }>();
+  const timers = new Set<{ at: number; fn: () => void }>();
   const clock: Clock = {
     now: () => now,
-    sleep: (ms, signal) =>
-      new Promise((resolve) => {
-        if (signal.aborted) return resolve(false);
-        const sleeper = { at: now + Math.max(0, ms), wake: resolve };
-        sleepers.add(sleeper);
-        signal.addEventListener("abort", () => sleepers.delete(sleeper) && resolve(false), { once: true });
-      }),
+    schedule(ms, fn) {
+      const timer = { at: now + Math.max(0, ms), fn };
+      timers.add(timer);
+      return () => timers.delete(timer);
+    },
   };
   return {
     clock,
-    sleeping: () => [...sleepers].map((s) => new Date(s.at).toISOString()).sort(),
+    sleeping: () => [...timers].map((s) => new Date(s.at).toISOString()).sort(),
     advanceTo(iso: string) {
       now = Date.parse(iso);
-      for (const s of [...sleepers]) {
-        if (s.at <= now) {
-          sleepers.delete(s);
-          s.wake(true);
+      for (const t of [...timers].sort((a, b) => a.at - b.at)) {
+        if (t.at <= now) {
+          timers.delete(t);
+          t.fn();
         }
       }
     },
