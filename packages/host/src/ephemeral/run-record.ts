@@ -53,3 +53,37 @@ export const randomId: IdGenerator = () => randomUUID();
 
 /** Receives every finished {@link RunRecord} (store, log, metrics). */
 export type RecordSink = (record: RunRecord) => void;
+
+/** The record of one supervised lifetime (raw stderr is not captured: go-plugin stderr goes to the host's hclog sink). */
+export function lifetimeRecord(o: {
+  id: string;
+  runId: string;
+  plugin: string;
+  version: string | undefined;
+  attempt: number;
+  ending: { status: RunStatus; cause: string };
+  startedAt: Date;
+  durationMs: number;
+  pid: number | undefined;
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  peakMemoryBytes: number | undefined;
+}): RunRecord {
+  return {
+    id: o.id,
+    runId: o.runId,
+    plugin: o.plugin,
+    version: o.version,
+    kind: "supervised",
+    attempt: o.attempt,
+    status: o.ending.status,
+    cause: o.ending.cause,
+    startedAt: o.startedAt,
+    durationMs: o.durationMs,
+    pid: o.pid,
+    exitCode: o.exit?.code ?? null,
+    signal: o.exit?.signal ?? null,
+    peakMemoryBytes: o.peakMemoryBytes,
+    stderr: undefined,
+    stderrTruncated: false,
+  };
+}

@@ -104,8 +104,11 @@ export class SupervisorEvents {
     this.#emitter.off(type, listener as (event: SupervisorEvent) => void);
   }
 
-  /** Every event from now until `signal` aborts (bounded queue: the oldest are dropped past 1000). */
-  async *iterate(signal?: AbortSignal): AsyncGenerator<SupervisorEvent> {
+  /**
+   * Every event from the moment of this call until `signal` aborts (bounded queue: the oldest are
+   * dropped past 1000). The listener is attached now, not at the first `next()`.
+   */
+  iterate(signal?: AbortSignal): AsyncGenerator<SupervisorEvent> {
     const queue: SupervisorEvent[] = [];
     let wake: (() => void) | undefined;
     const listener = (event: SupervisorEvent) => {
@@ -116,21 +119,24 @@ export class SupervisorEvents {
     const onAbort = () => wake?.();
     this.#emitter.on("*", listener);
     signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      while (!signal?.aborted) {
-        const next = queue.shift();
-        if (next) {
-          yield next;
-          continue;
+    const emitter = this.#emitter;
+    return (async function* () {
+      try {
+        while (!signal?.aborted) {
+          const next = queue.shift();
+          if (next) {
+            yield next;
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
         }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
+      } finally {
+        emitter.off("*", listener);
+        signal?.removeEventListener("abort", onAbort);
       }
-    } finally {
-      this.#emitter.off("*", listener);
-      signal?.removeEventListener("abort", onAbort);
-    }
+    })();
   }
 }

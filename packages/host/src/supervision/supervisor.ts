@@ -1,6 +1,6 @@
 import { ErrorCode, PlugwireError } from "@plugwire/contract";
 import { type MemorySampler, startMemorySampler } from "../ephemeral/memory-sampler.js";
-import { type RunRecord, type RunStatus, randomId } from "../ephemeral/run-record.js";
+import { lifetimeRecord, type RunStatus, randomId } from "../ephemeral/run-record.js";
 import type { Plugin } from "../host/plugin.js";
 import type { AnyClients, VersionedServices } from "../host/types.js";
 import type { PluginExit } from "../launch/spawn.js";
@@ -69,6 +69,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
   #pending: { at: number; cancel: () => void } | undefined;
   #launchAbort: AbortController | undefined;
   #stopping = false;
+  #lastPrint: Fingerprint | undefined;
 
   constructor(options: SupervisorOptions<V>) {
     if (!options?.host || !options.launch?.name) {
@@ -165,10 +166,10 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     Object.assign(this.#o, changes);
     const next = await this.#fingerprint(options.signal);
     const life = this.#life;
-    const changed = life ? fingerprintChanges(life.fingerprint, next) : ["version" as const];
-    if (this.#state === "stopped" || this.#stopping || (life && changed.length === 0)) {
-      return { restarted: false, changed: life ? changed : [] };
-    }
+    // Compared with what the last launch ran: a fix shipped during a crash loop restarts at once.
+    const changed = this.#lastPrint ? fingerprintChanges(this.#lastPrint, next) : [];
+    if (this.#state === "stopped" || this.#stopping || changed.length === 0)
+      return { restarted: false, changed };
     this.#cancelPending();
     this.#circuit.close();
     this.#backoff.reset();
@@ -216,7 +217,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     return this;
   }
 
-  /** Every event from now on, until `signal` aborts. */
+  /** Every event from this call on (listener attached at once), until `signal` aborts. */
   events(options: { signal?: AbortSignal } = {}): AsyncIterable<SupervisorEvent> {
     return this.#events.iterate(options.signal);
   }
@@ -233,6 +234,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     let print: Fingerprint;
     try {
       print = await this.#fingerprint(abort.signal);
+      this.#lastPrint = print;
       plugin = await this.#o.host.launch({ ...this.#o.launch, signal: abort.signal });
     } catch (err) {
       if (this.#stopping || abort.signal.aborted) return;
@@ -389,25 +391,19 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     exit: PluginExit | undefined,
     ending: { status: RunStatus; cause: string },
   ): void {
-    const record: RunRecord = {
+    const record = lifetimeRecord({
       id: (this.#o.newId ?? randomId)(),
       runId: this.#runId,
       plugin: this.name,
       version: life ? life.fingerprint.version : this.#o.version,
-      kind: "supervised",
       attempt: n,
-      status: ending.status,
-      cause: ending.cause,
+      ending,
       startedAt: startedWall,
       durationMs: Math.max(0, this.#clock.now() - startedAt),
       pid: life?.plugin.pid,
-      exitCode: exit?.code ?? null,
-      signal: exit?.signal ?? null,
+      exit,
       peakMemoryBytes: life?.sampler.stop(),
-      // Raw stderr of a go-plugin process goes through the host's hclog sink; not captured here.
-      stderr: undefined,
-      stderrTruncated: false,
-    };
+    });
     this.#emit("exited", { lifetime: n, expected: ending.status === "success", record });
     this.#o.onRecord?.(record);
   }

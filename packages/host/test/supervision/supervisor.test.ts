@@ -74,6 +74,34 @@ describe("supervisor (real plugin processes)", () => {
     expect(await waitUntil(() => t.count("circuit_open") === 2, 10_000)).toBe(true);
     expect(t.records).toHaveLength(7);
     expect(t.published.filter((p) => p.topic === "plugin.exited")).toHaveLength(7);
+
+    // Shipping a fix during the crash loop (other argv → other fingerprint) restarts at once.
+    const stream = t.sup.events({ signal: AbortSignal.timeout(20_000) })[Symbol.asyncIterator]();
+    const fixed = await t.sup.reload({
+      launch: {
+        name: "crasher",
+        command: process.execPath,
+        args: [fixture("supervision-kv-plugin.mjs")],
+        env: t.env,
+      },
+    });
+    expect(fixed).toEqual({ restarted: true, changed: ["config"] });
+    await t.sup.ready({ timeoutMs: 20_000 });
+    expect(t.sup.status().circuit.state).toBe("closed");
+    const seen: string[] = [];
+    for (let e = await stream.next(); !e.done; e = await stream.next()) {
+      seen.push(e.value.type === "state" ? `state:${e.value.to}` : e.value.type);
+      if (e.value.type === "restarted") break;
+    }
+    await stream.return?.();
+    expect(seen).toEqual([
+      "state:restarting",
+      "restarting",
+      "state:starting",
+      "state:running",
+      "started",
+      "restarted",
+    ]);
     await t.sup.stop();
     expect(t.sup.state).toBe("stopped");
   });
