@@ -1,10 +1,10 @@
 import { ErrorCode, KnownHandshakes, type Logger, PlugwireError, runner } from "@plugwire/contract";
 import type { AgentConfig, PluginConfig } from "../config/schema.js";
 import { PluginHost, type PluginHostOptions } from "../host/plugin-host.js";
+import type { Clock } from "../supervision/clock.js";
 import type { EvidenceSink } from "./evidence-sink.js";
 import { isOciSource, type ProtocolAnnotationLookup, resolveProtocol } from "./protocol.js";
 import { createRunnerClient } from "./runner-client.js";
-import type { Clock } from "../supervision/clock.js";
 import { runSchedule } from "./scheduler.js";
 
 /** The services a runner host offers: go-plugin app version 1, set `runner` (runner-wire.md). */

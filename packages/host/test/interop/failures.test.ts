@@ -160,6 +160,5 @@ describe("launch failures are typed, name the plugin, and leave nothing behind",
       });
       await plugin.ping();
     });
-
   });
 });

@@ -12,7 +12,10 @@ const python = (() => {
     return { ok: true, reason: "" };
   } catch {
     if (process.env.CI === "true") throw new Error("python3 with grpcio and grpcio-tools is required in CI");
-    return { ok: false, reason: "python3 with grpcio/grpcio-tools missing (pip install -r conformance/python/requirements.txt)" };
+    return {
+      ok: false,
+      reason: "python3 with grpcio/grpcio-tools missing (pip install -r conformance/python/requirements.txt)",
+    };
   }
 })();
 
