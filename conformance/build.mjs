@@ -21,7 +21,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
 const binDir = path.join(here, "bin");
 const cacheBin = path.join(here, ".cache", "bin");
-const genDir = path.join(here, "gen");
 
 // Pinned code generators (must match what the committed conformance/gen was generated with).
 const GENERATORS = [
@@ -139,7 +138,8 @@ function withLock(fn) {
     } catch (e) {
       if (e.code !== "EEXIST") throw e;
       try {
-        if (Date.now() - fs.statSync(lock).mtimeMs > 10 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+        if (Date.now() - fs.statSync(lock).mtimeMs > 10 * 60_000)
+          fs.rmSync(lock, { recursive: true, force: true });
       } catch {}
       if (Date.now() > deadline) fail(`timed out waiting for ${lock}`);
       sleep(200);
@@ -166,7 +166,11 @@ function build() {
       log(`${mod.name}: up to date (${programs.join(", ")})`);
       continue;
     }
-    const why = args.has("--force") ? "forced" : missing.length ? `missing ${missing.join(", ")}` : "sources changed";
+    const why = args.has("--force")
+      ? "forced"
+      : missing.length
+        ? `missing ${missing.join(", ")}`
+        : "sources changed";
     log(`${mod.name}: building ${programs.join(", ")} (${why}, ${version})`);
     fs.rmSync(hashFile, { force: true });
     run("go", ["build", "-o", binDir + path.sep, "./cmd/..."], { cwd: path.join(here, mod.dir) });

@@ -32,7 +32,9 @@ if (check) {
   ];
   const status = spawnSync("git", ["status", "--porcelain", "--", ...dirs], { cwd: root, encoding: "utf8" });
   if (status.stdout.trim() !== "") {
-    console.error(`codegen: generated code is stale; run \`pnpm codegen --go\` and commit:\n${status.stdout}`);
+    console.error(
+      `codegen: generated code is stale; run \`pnpm codegen --go\` and commit:\n${status.stdout}`,
+    );
     process.exit(1);
   }
   console.log("codegen: generated code is up to date");

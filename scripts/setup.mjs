@@ -11,7 +11,11 @@ const { packageManager } = JSON.parse(readFileSync(join(root, "package.json"), "
 const pnpmVersion = packageManager.replace(/^pnpm@/, "");
 
 function run(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, COREPACK_ENABLE_STRICT: "0" } });
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, COREPACK_ENABLE_STRICT: "0" },
+  });
   if (r.status !== 0) {
     console.error(`setup: ${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal})`);
     process.exit(r.status ?? 1);
@@ -21,7 +25,10 @@ function run(cmd, args) {
 /** The pinned pnpm: a global one if it is the right version, else through npx (no global install). */
 function pnpm() {
   try {
-    const v = execFileSync("pnpm", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const v = execFileSync("pnpm", ["--version"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
     if (v === pnpmVersion) return ["pnpm", []];
   } catch {
     // not installed
@@ -34,6 +41,7 @@ const quiet = process.env.CI === "true" ? ["--reporter=append-only"] : [];
 // Skip the install when node_modules already matches the lockfile (pnpm records what it installed).
 const installed = join(root, "node_modules", ".pnpm", "lock.yaml");
 const upToDate =
-  existsSync(installed) && readFileSync(installed, "utf8") === readFileSync(join(root, "pnpm-lock.yaml"), "utf8");
+  existsSync(installed) &&
+  readFileSync(installed, "utf8") === readFileSync(join(root, "pnpm-lock.yaml"), "utf8");
 if (!upToDate) run(cmd, [...pre, "install", "--frozen-lockfile", ...quiet]);
 run(cmd, [...pre, "exec", "tsc", "-b"]);

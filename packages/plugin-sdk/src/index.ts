@@ -42,6 +42,7 @@ export {
   requestInput,
 } from "./input/request-input.js";
 export { getPluginContext, type PluginContext } from "./plugin-context.js";
+export * from "./runner/index.js";
 export { cookieMatches } from "./serve/cookie.js";
 export { type HandshakeLineInput, handshakeLine } from "./serve/handshake.js";
 export { type ListenOptions, type ListenTarget, listenForHost, listenTarget } from "./serve/listen.js";
@@ -60,4 +61,3 @@ export {
   type StdioStreamOptions,
   stdioService,
 } from "./services/stdio.js";
-export * from "./runner/index.js";

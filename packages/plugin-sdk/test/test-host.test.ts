@@ -1,11 +1,11 @@
 // createTestHost: a plugin definition in-process under a real gRPC server, typed clients, broker.
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
+import { AddHelperService } from "@plugwire/conformance/gen/plugwire/conformance/v1/counter_pb.js";
 import { health } from "@plugwire/contract";
 import { createTestHost } from "@plugwire/plugin-sdk/testing";
 import { describe, expect, it } from "vitest";
 import { createCounterPlugin } from "./fixtures/counter-plugin.mjs";
-import { AddHelperService } from "@plugwire/conformance/gen/plugwire/conformance/v1/counter_pb.js";
 
 describe("createTestHost", () => {
   it("serves the plugin set with typed clients; handlers dial host services through the broker", async () => {

@@ -91,7 +91,9 @@ export class PlugwireError extends Error {
   constructor(code: ErrorCode, message: string, options: PlugwireErrorOptions = {}) {
     // A message that already opens with "plugin <name> …" is not prefixed again.
     const named = options.plugin !== undefined && message.startsWith(`plugin ${options.plugin} `);
-    super(options.plugin && !named ? `plugin ${options.plugin}: ${message}` : message, { cause: options.cause });
+    super(options.plugin && !named ? `plugin ${options.plugin}: ${message}` : message, {
+      cause: options.cause,
+    });
     this.code = code;
     this.plugin = options.plugin;
     this.details = options.details ?? {};
