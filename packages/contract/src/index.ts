@@ -83,6 +83,12 @@ export {
   parseHandshakeLine,
 } from "./handshake/handshake-line.js";
 export {
+  type InputFieldSpec,
+  InputHeader,
+  type InputRequest,
+  type InputValues,
+} from "./input/input-request.js";
+export {
   type ConsoleLoggerOptions,
   createConsoleLogger,
   createHclogLogger,
@@ -97,12 +103,6 @@ export {
   parseHclogLine,
   silentLogger,
 } from "./logging/hclog.js";
-export {
-  type InputFieldSpec,
-  InputHeader,
-  type InputRequest,
-  type InputValues,
-} from "./input/input-request.js";
 export { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from "./logging/logger.js";
 export {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,

@@ -10,6 +10,8 @@ export {
   PlugwireError,
   silentLogger,
 } from "@plugwire/contract";
+export * from "./artifacts/index.js";
+export * from "./config/index.js";
 export type { StdioChannel } from "./connection/stdio.js";
 export { DAEMON_ENTRY_SPECIFIER, type DaemonExecutable, type LoadTarget } from "./daemon/load-target.js";
 export {
@@ -85,6 +87,7 @@ export {
   type ScanPluginDirsOptions,
   scanPluginDirs,
 } from "./manifest/registry.js";
+export * from "./runner/index.js";
 export { type Backoff, type BackoffOptions, createBackoff } from "./supervision/backoff.js";
 export {
   type CircuitBreaker,
@@ -104,6 +107,3 @@ export {
 export type { HealthProbe, ProbeVerdict } from "./supervision/health-prober.js";
 export { createSupervisor, type ReloadChanges, Supervisor } from "./supervision/supervisor.js";
 export type { HealthOptions, SupervisorOptions, SupervisorStatus } from "./supervision/supervisor-options.js";
-export * from "./config/index.js";
-export * from "./runner/index.js";
-export * from "./artifacts/index.js";
