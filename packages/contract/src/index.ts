@@ -103,7 +103,14 @@ export {
   parseHclogLine,
   silentLogger,
 } from "./logging/hclog.js";
-export { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from "./logging/logger.js";
+export {
+  LOG_LEVELS,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  type LogMethod,
+  levelMethods,
+} from "./logging/logger.js";
 export {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   initPlugin,

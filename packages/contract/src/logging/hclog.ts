@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type LogFields, type Logger, type LogLevel } from "./logger.js";
+import { LOG_LEVELS, type LogFields, type Logger, type LogLevel, levelMethods } from "./logger.js";
 
 /** A log entry decoded from one plugin stderr line (go-plugin-wire.md §4). */
 export interface HclogEntry {
@@ -287,11 +287,7 @@ export function createHclogLogger(options: HclogLoggerOptions = {}): Logger {
       safeWrite(write, formatHclogLine(entry, options.utcOffsetMinutes));
     };
     return {
-      trace: at("trace"),
-      debug: at("debug"),
-      info: at("info"),
-      warn: at("warn"),
-      error: at("error"),
+      ...levelMethods(at),
       child(childBindings: LogFields): Logger {
         const { name, rest } = splitModule(childBindings ?? {});
         return make(name ? (module ? `${module}.${name}` : name) : module, { ...bindings, ...rest });
@@ -359,11 +355,7 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger 
       safeWrite(write, parts.join(" "));
     };
     return {
-      trace: at("trace"),
-      debug: at("debug"),
-      info: at("info"),
-      warn: at("warn"),
-      error: at("error"),
+      ...levelMethods(at),
       child: (childBindings: LogFields) => make({ ...bindings, ...childBindings }),
     };
   };

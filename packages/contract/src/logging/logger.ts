@@ -19,3 +19,14 @@ export interface Logger {
   error(obj: LogFields | string, msg?: string): void;
   child(bindings: LogFields): Logger;
 }
+
+/** One level's method of a {@link Logger}. */
+export type LogMethod = Logger["info"];
+
+/**
+ * The five level methods of a {@link Logger} from one factory, so every logger implementation
+ * (hclog, console, remote, test capture) builds them the same way.
+ */
+export function levelMethods(at: (level: LogLevel) => LogMethod): Pick<Logger, LogLevel> {
+  return { trace: at("trace"), debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}

@@ -1,4 +1,4 @@
-import type { LogFields, Logger, LogLevel } from "@plugwire/contract";
+import { type LogFields, type Logger, type LogLevel, levelMethods } from "@plugwire/contract";
 
 /** One captured log call. */
 export interface Captured {
@@ -18,11 +18,7 @@ export function captureLogger(): Logger & { entries: Captured[] } {
         else entries.push({ level, message: msg ?? "", fields: { ...bindings, ...obj } });
       };
     return {
-      trace: at("trace"),
-      debug: at("debug"),
-      info: at("info"),
-      warn: at("warn"),
-      error: at("error"),
+      ...levelMethods(at),
       child: (more) => make({ ...bindings, ...more }),
     };
   };

@@ -5,6 +5,7 @@ import {
   type LogFields,
   type Logger,
   type LogLevel,
+  levelMethods,
   logLevelToProto,
   normalizeLogCall,
 } from "@plugwire/contract";
@@ -29,11 +30,7 @@ export function createRemoteLogger(outbox: Outbox, bindings: LogFields = {}): Lo
       );
     };
   return {
-    trace: at("trace"),
-    debug: at("debug"),
-    info: at("info"),
-    warn: at("warn"),
-    error: at("error"),
+    ...levelMethods(at),
     child: (more) => createRemoteLogger(outbox, { ...bindings, ...more }),
   };
 }

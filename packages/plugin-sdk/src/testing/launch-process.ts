@@ -1,6 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient } from "@connectrpc/connect";
-import type { HandshakeConfig, LogFields, Logger } from "@plugwire/contract";
+import { type HandshakeConfig, type LogFields, type Logger, levelMethods } from "@plugwire/contract";
 import type { Plugin, PluginExit } from "@plugwire/host";
 
 /** Options for {@link launchPluginProcess}. */
@@ -82,6 +82,6 @@ function collectingLogger(into: string[]): Logger {
   const at = (obj: LogFields | string, msg?: string) => {
     into.push(typeof obj === "string" ? obj : (msg ?? ""));
   };
-  const logger: Logger = { trace: at, debug: at, info: at, warn: at, error: at, child: () => logger };
+  const logger: Logger = { ...levelMethods(() => at), child: () => logger };
   return logger;
 }
