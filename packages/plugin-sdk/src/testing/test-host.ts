@@ -48,11 +48,13 @@ export interface TestHost<S> extends AsyncDisposable, Omit<HostSide, "close"> {
  * (broker stream open, so handlers can `broker.dial`), and returns typed Connect clients. Process
  * stdio is not captured. `await using host = await createTestHost(plugin)` cleans everything up.
  */
-export async function createTestHost<
-  V extends VersionDescriptors,
-  N extends keyof V & number = keyof V & number,
->(definition: PluginDefinition<V>, options: TestHostOptions<N> = {}): Promise<TestHost<V[N]>> {
-  const version = options.version ?? Math.max(...definition.versionNumbers);
+export async function createTestHost<V extends VersionDescriptors, N extends keyof V = keyof V>(
+  definition: PluginDefinition<V>,
+  // Version keys of an object literal may be typed as numeric strings ("1"): accept both.
+  options: TestHostOptions<N & (number | `${number}`)> = {},
+): Promise<TestHost<V[N]>> {
+  const version =
+    options.version !== undefined ? Number(options.version) : Math.max(...definition.versionNumbers);
   const pluginSet = pluginSetFor(definition, version);
   if (!pluginSet) throw new RangeError(`plugin ${definition.name} has no version ${version}`);
   const socketDir = mkdtempSync(join(tmpdir(), "pw-test-"));
