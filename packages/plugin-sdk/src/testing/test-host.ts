@@ -50,8 +50,9 @@ export interface TestHost<S> extends AsyncDisposable, Omit<HostSide, "close"> {
  */
 export async function createTestHost<V extends VersionDescriptors, N extends keyof V = keyof V>(
   definition: PluginDefinition<V>,
-  // Version keys of an object literal may be typed as numeric strings ("1"): accept both.
-  options: TestHostOptions<N & (number | `${number}`)> = {},
+  // Version keys of an object literal may be typed as numeric strings ("1"), so N is not narrowed
+  // from `options.version`; the clients cover the definition's sets.
+  options: TestHostOptions<number> = {},
 ): Promise<TestHost<V[N]>> {
   const version =
     options.version !== undefined ? Number(options.version) : Math.max(...definition.versionNumbers);
