@@ -3,25 +3,54 @@ import type { AgentConfig, PluginConfig } from "../config/schema.js";
 import { PluginHost, type PluginHostOptions } from "../host/plugin-host.js";
 import type { Clock } from "../supervision/clock.js";
 import type { EvidenceSink } from "./evidence-sink.js";
-import { isOciSource, type ProtocolAnnotationLookup, resolveProtocol } from "./protocol.js";
+import {
+  isOciSource,
+  type ProtocolAnnotationLookup,
+  protocolFromAnnotation,
+  resolveProtocol,
+} from "./protocol.js";
 import { createRunnerClient } from "./runner-client.js";
 import { runSchedule } from "./scheduler.js";
 
 /** The services a runner host offers: go-plugin app version 1, set `runner` (runner-wire.md). */
 export const RUNNER_VERSIONS = { 1: { runner: runner.Runner } } as const;
 
-/** Turns an OCI source into a local executable path (the artifact-delivery layer provides it). */
+/** What a {@link SourceResolver} delivered: how to launch it and what the artifact declared. */
+export interface ResolvedCommand {
+  command: string;
+  args: string[];
+  /**
+   * Present when the resolver read the artifact's manifest: its `org.ccf.plugin.protocol.version`
+   * value (`value: undefined` when it has none). It replaces the `protocolLookup`, so the protocol
+   * comes from the artifact actually launched — the last-known-good one on a fallback.
+   */
+  protocolAnnotation?: { value: string | undefined };
+  /**
+   * Set when the delivery failed and the last-known-good spec runs instead (issue 6): its stored config
+   * is sent verbatim in place of the config file's — never an old binary with new config.
+   */
+  fallback?: { config: Record<string, string>; reason: string };
+}
+
+/**
+ * Turns an OCI or HTTPS source into something to launch (the artifact-delivery layer provides it).
+ * `config` is the plugin's configured `config`, stored with a delivered binary as its last-known-good
+ * pair. The resolver bounds its own delivery (the agent does not: a large download may take minutes).
+ */
 export type SourceResolver = (
   source: string,
-  opts: { signal: AbortSignal; plugin?: string },
-) => Promise<string | { command: string; args: string[] }>;
+  opts: { signal: AbortSignal; plugin?: string; config?: Readonly<Record<string, string>> },
+) => Promise<string | ResolvedCommand>;
 
 /** Options for {@link createAgent}. */
 export interface AgentOptions {
   config: AgentConfig;
   sink: EvidenceSink;
   logger: Logger;
-  /** Reads the OCI protocol annotation; without it OCI sources default to protocol 1. */
+  /**
+   * Reads the OCI protocol annotation (bounded by `protocolLookupTimeoutMs`) when `resolveSource` does
+   * not report it; without either, OCI sources default to protocol 1.
+   */
   protocolLookup?: ProtocolAnnotationLookup;
   protocolLookupTimeoutMs?: number;
   /** Resolves OCI sources; without it they fail with a clear error. */
@@ -40,6 +69,8 @@ export interface PluginOutcome {
   evidence: number;
   durationMs: number;
   error?: Error;
+  /** Why the last-known-good version ran instead of the configured source's (its delivery error). */
+  fallback?: string;
 }
 
 /** Runs the plugins of an agent config: once each, or on their schedules. */
@@ -81,7 +112,7 @@ export function createAgent(options: AgentOptions): Agent {
         { plugin: plugin.name },
       );
     }
-    return options.resolveSource(plugin.source, { signal, plugin: plugin.name });
+    return options.resolveSource(plugin.source, { signal, plugin: plugin.name, config: plugin.config });
   };
 
   const runPlugin: Agent["runPlugin"] = async (plugin, { signal = new AbortController().signal } = {}) => {
@@ -89,20 +120,30 @@ export function createAgent(options: AgentOptions): Agent {
     let protocol: 1 | 2 | undefined;
     let evidence = 0;
     try {
-      const setting = await resolveProtocol({
-        plugin: plugin.name,
-        source: plugin.source,
-        configured: plugin.protocolVersion,
-        lookup: options.protocolLookup,
-        timeoutMs: options.protocolLookupTimeoutMs,
-        logger,
-        signal,
-      });
+      // Delivery first, on the caller's signal only: the resolver bounds it, not the lookup timeout.
       const resolved = await command(plugin, signal);
+      const target: ResolvedCommand =
+        typeof resolved === "string" ? { command: resolved, args: [] } : resolved;
+      const setting =
+        plugin.protocolVersion === undefined && target.protocolAnnotation
+          ? protocolFromAnnotation(target.protocolAnnotation.value, {
+              plugin: plugin.name,
+              source: plugin.source,
+              logger,
+            })
+          : await resolveProtocol({
+              plugin: plugin.name,
+              source: plugin.source,
+              configured: plugin.protocolVersion,
+              lookup: options.protocolLookup,
+              timeoutMs: options.protocolLookupTimeoutMs,
+              logger,
+              signal,
+            });
       await using launched = await host.launch({
         name: plugin.name,
-        command: typeof resolved === "string" ? resolved : resolved.command,
-        args: typeof resolved === "string" ? plugin.args : [...resolved.args, ...plugin.args],
+        command: target.command,
+        args: [...target.args, ...plugin.args],
         env: plugin.env,
         signal,
       });
@@ -115,7 +156,8 @@ export function createAgent(options: AgentOptions): Agent {
           labels: plugin.labels,
           logger,
         });
-        const report = await client.run({ config: plugin.config, policies: plugin.policies, signal });
+        const config = target.fallback?.config ?? plugin.config;
+        const report = await client.run({ config, policies: plugin.policies, signal });
         protocol = report.protocol;
         evidence = report.evidence;
         return {
@@ -124,6 +166,7 @@ export function createAgent(options: AgentOptions): Agent {
           protocol,
           evidence,
           durationMs: Math.round(now() - start),
+          ...(target.fallback ? { fallback: target.fallback.reason } : {}),
         };
       } finally {
         signal.removeEventListener("abort", onAbort);

@@ -72,10 +72,21 @@ export async function resolveProtocol(options: ResolveProtocolOptions): Promise<
     );
     return 1;
   }
+  return protocolFromAnnotation(value, { plugin, source, logger });
+}
+
+/**
+ * The runner protocol an artifact's {@link PROTOCOL_ANNOTATION} value declares (runner-wire.md): "1"
+ * or "2"; absent is 1; anything else is a warning and 1.
+ */
+export function protocolFromAnnotation(
+  value: string | undefined,
+  context: { plugin: string; source: string; logger: Logger },
+): 1 | 2 {
   if (value === undefined) return 1;
   if (value.trim() === "1" || value.trim() === "2") return Number(value.trim()) as 1 | 2;
-  logger.warn(
-    { plugin, source, annotation: PROTOCOL_ANNOTATION, value },
+  context.logger.warn(
+    { plugin: context.plugin, source: context.source, annotation: PROTOCOL_ANNOTATION, value },
     `invalid runner protocol annotation (want "1" or "2"); using protocol 1`,
   );
   return 1;

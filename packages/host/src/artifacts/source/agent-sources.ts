@@ -1,11 +1,11 @@
 import type { KeyObject } from "node:crypto";
-import type { Logger } from "@plugwire/contract";
+import { ErrorCode, type Logger, PlugwireError } from "@plugwire/contract";
 import type { SignaturePolicy } from "../artifact/verify.js";
 import type { CredentialStore } from "../oci/auth.js";
 import { createRegistryClient } from "../oci/client.js";
 import { createDeliveryBackoff } from "../staging/backoff.js";
 import { createLastKnownGood } from "../staging/last-known-good.js";
-import { type ResolvedSource, resolvePluginSource } from "./resolve.js";
+import { resolvePluginSource } from "./resolve.js";
 
 /** Options for {@link createAgentSources}. */
 export interface AgentSourcesOptions {
@@ -17,14 +17,35 @@ export interface AgentSourcesOptions {
   timeoutMs?: number;
   baseDir?: string;
   logger?: Logger;
+  /** Bound on one whole delivery (default {@link DEFAULT_DELIVERY_TIMEOUT_MS}); past it, last-known-good runs. */
+  deliveryTimeoutMs?: number;
+}
+
+/** Default bound on one plugin delivery in `plugwire run` (a large artifact over a slow link). */
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 10 * 60_000;
+
+/** The stored config of a last-known-good spec as the runner's string map (typed error otherwise). */
+function storedConfig(config: unknown, plugin: string): Record<string, string> {
+  if (config === undefined) return {};
+  const ok =
+    typeof config === "object" &&
+    config !== null &&
+    !Array.isArray(config) &&
+    Object.values(config).every((v) => typeof v === "string");
+  if (!ok)
+    throw new PlugwireError(ErrorCode.ConfigInvalid, "last-known-good config is not a string map", {
+      plugin,
+    });
+  return { ...(config as Record<string, string>) };
 }
 
 /**
- * The artifact layer as the runner agent consumes it: `protocolLookup` (the injectable annotation
- * lookup) and `resolveSource` (source → command). Both go through one delivery per plugin run, so the
- * protocol comes from the artifact that is actually launched — including the last-known-good one when
- * a delivery fails (whose stored protocol is used, never a guess). One client, backoff and
- * last-known-good store are shared across runs.
+ * The artifact layer as the runner agent consumes it: a `SourceResolver` (source → command) that
+ * also reports the delivered artifact's protocol annotation, so the protocol comes from the artifact
+ * actually launched. On a failed delivery the last-known-good spec is returned with its own stored
+ * config and protocol, never mixed with the new ones (issue 6). Each delivery is bounded by
+ * `deliveryTimeoutMs`, independent of the runner's annotation-lookup timeout. One client, backoff
+ * and last-known-good store are shared across runs.
  */
 export function createAgentSources(options: AgentSourcesOptions) {
   const client = createRegistryClient({
@@ -38,44 +59,41 @@ export function createAgentSources(options: AgentSourcesOptions) {
     options.stagingRoot,
     options.logger ? { logger: options.logger } : {},
   );
-  // A lookup starts the delivery; the launch that follows for the same plugin and source takes it.
-  const pending = new Map<string, Promise<ResolvedSource>>();
-  const deliver = (source: string, plugin: string, signal: AbortSignal) =>
-    resolvePluginSource(source, {
-      id: plugin,
-      stagingRoot: options.stagingRoot,
-      client,
-      backoff,
-      lastKnownGood,
-      signal,
-      ...(options.keys ? { keys: options.keys } : {}),
-      ...(options.policy ? { policy: options.policy } : {}),
-      ...(options.baseDir ? { baseDir: options.baseDir } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
   return {
-    /** Runner `ProtocolAnnotationLookup`: the delivered artifact's protocol annotation. */
-    async protocolLookup(
+    /** Runner `SourceResolver`: the command, args, protocol annotation and (on fallback) the stored config. */
+    async resolveSource(
       source: string,
-      opts: { signal: AbortSignal; plugin?: string },
-    ): Promise<string | undefined> {
+      opts: { signal: AbortSignal; plugin?: string; config?: Readonly<Record<string, string>> },
+    ) {
       const plugin = opts.plugin ?? source;
-      const key = `${plugin}\n${source}`;
-      const delivery = deliver(source, plugin, opts.signal);
-      pending.set(key, delivery);
-      const resolved = await delivery;
-      return resolved.protocolVersionAnnotation === undefined
-        ? undefined
-        : String(resolved.protocolVersionAnnotation);
-    },
-    /** Runner `SourceResolver`: the command and args to launch. */
-    async resolveSource(source: string, opts: { signal: AbortSignal; plugin?: string }) {
-      const plugin = opts.plugin ?? source;
-      const key = `${plugin}\n${source}`;
-      const delivery = pending.get(key) ?? deliver(source, plugin, opts.signal);
-      pending.delete(key);
-      const resolved = await delivery;
-      return { command: resolved.command, args: resolved.args };
+      const resolved = await resolvePluginSource(source, {
+        id: plugin,
+        stagingRoot: options.stagingRoot,
+        client,
+        backoff,
+        lastKnownGood,
+        signal: opts.signal,
+        deadlineMs: options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+        ...(opts.config ? { config: opts.config } : {}),
+        ...(options.keys ? { keys: options.keys } : {}),
+        ...(options.policy ? { policy: options.policy } : {}),
+        ...(options.baseDir ? { baseDir: options.baseDir } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      const annotation = resolved.protocolVersionAnnotation;
+      return {
+        command: resolved.command,
+        args: resolved.args,
+        protocolAnnotation: { value: annotation === undefined ? undefined : String(annotation) },
+        ...(resolved.fallback
+          ? {
+              fallback: {
+                config: storedConfig(resolved.config, plugin),
+                reason: resolved.fallback.error.message,
+              },
+            }
+          : {}),
+      };
     },
   };
 }

@@ -1,10 +1,10 @@
 import type { KeyObject } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
-import { type Logger, PlugwireError } from "@plugwire/contract";
+import { ErrorCode, type Logger, PlugwireError } from "@plugwire/contract";
 import type { Platform } from "../artifact/format.js";
 import type { SignaturePolicy, SignatureStatus } from "../artifact/verify.js";
 import type { Digest } from "../digest.js";
-import { withPlugin } from "../failure.js";
+import { deliveryError, withPlugin } from "../failure.js";
 import { type CredentialStore, chainCredentials, dockerConfigCredentials } from "../oci/auth.js";
 import { createRegistryClient, type RegistryClient } from "../oci/client.js";
 import { assertSafeSegment } from "../safe-segment.js";
@@ -35,6 +35,11 @@ export interface ResolveSourceOptions {
   insecure?: boolean | readonly string[];
   /** Per-request timeout (idle timeout for bodies), default 30 s. */
   timeoutMs?: number;
+  /**
+   * Bound on the whole delivery (manifests, signatures, blobs, staging), default none. Unlike `signal`
+   * (a cancel, rethrown), running past it is a transient `TIMEOUT` that falls back to last-known-good.
+   */
+  deadlineMs?: number;
   platform?: Platform;
   /** Versions kept per plugin (default 3). */
   keep?: number;
@@ -100,6 +105,9 @@ export async function resolvePluginSource(
       : (options.lastKnownGood ?? createLastKnownGood(options.stagingRoot, { logger }));
   const keyOf = (digest?: string): DeliveryKey => ({ id, version: source, digest, config: options.config });
   const pinned = parsed.kind === "oci" ? parsed.ref.digest : undefined;
+  const deadline = options.deadlineMs === undefined ? undefined : AbortSignal.timeout(options.deadlineMs);
+  const signal =
+    deadline && options.signal ? AbortSignal.any([options.signal, deadline]) : (deadline ?? options.signal);
   let resolvedDigest: string | undefined;
   const ctx: DeliveryContext = {
     id,
@@ -116,7 +124,7 @@ export async function resolvePluginSource(
     policy: options.policy,
     platform: options.platform,
     logger,
-    signal: options.signal,
+    signal,
     insecure: options.insecure,
     timeoutMs: options.timeoutMs ?? 30_000,
     keep: options.keep,
@@ -146,7 +154,19 @@ export async function resolvePluginSource(
     backoff.clear(keyOf(resolvedDigest));
     return result;
   } catch (raw) {
-    const error = withPlugin(raw, id);
+    const error =
+      deadline?.aborted && !options.signal?.aborted
+        ? deliveryError(
+            ErrorCode.Timeout,
+            `delivery of ${source} did not finish within ${options.deadlineMs} ms`,
+            {
+              plugin: id,
+              cause: raw,
+              failure: "transient",
+              details: { timeoutMs: options.deadlineMs },
+            },
+          )
+        : withPlugin(raw, id);
     backoff.record(keyOf(resolvedDigest ?? pinned), error);
     if (options.signal?.aborted || !(error instanceof PlugwireError)) throw error;
     const record = await lkg?.load(id);

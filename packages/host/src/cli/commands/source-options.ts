@@ -20,7 +20,7 @@ export const SOURCE_USAGE = `  --staging-root DIR   where downloaded plugins are
   --insecure-registry HOST  allow plain http to this registry (loopback always may)
 `;
 
-/** The agent's `protocolLookup` and `resolveSource` from the command line (docs/artifact-format.md). */
+/** The agent's `resolveSource` (delivery + protocol annotation) from the command line (docs/artifact-format.md). */
 export async function agentSourcesFromFlags(
   values: {
     "staging-root"?: string | undefined;
@@ -40,5 +40,5 @@ export async function agentSourcesFromFlags(
     insecure: values["insecure-registry"] ?? false,
     logger,
   });
-  return { protocolLookup: sources.protocolLookup, resolveSource: sources.resolveSource };
+  return { resolveSource: sources.resolveSource };
 }
