@@ -8,6 +8,7 @@ import {
   type Logger,
   PlugwireError,
 } from "@plugwire/contract";
+import { type AgentSourcesOptions, createAgentSources } from "../artifacts/source/agent-sources.js";
 import type { StdioChannel } from "../connection/stdio.js";
 import type { IsolationOptions } from "../isolation/options.js";
 import { connectPlugin } from "../launch/connect-plugin.js";
@@ -44,14 +45,26 @@ export interface PluginHostOptions<V extends VersionedServices> {
   socketGroup?: string;
   /** Receives what plugins write to stdout/stderr after the handshake (GRPCStdio). Default: dropped. */
   onStdio?: (plugin: Plugin<V>, channel: StdioChannel, data: Uint8Array) => void;
+  /**
+   * Delivery of launch `source`s (issue 6, docs/artifact-format.md): staging root, trusted ed25519
+   * keys, signature policy, registry credentials. One registry client, backoff and last-known-good
+   * store serve every launch of this host.
+   */
+  delivery?: Omit<AgentSourcesOptions, "logger">;
 }
 
 /** Options for {@link PluginHost.launch}. */
 export interface LaunchOptions {
   /** A name for logs and errors, e.g. `kv`. */
   name: string;
-  /** Executable path (or a name looked up in PATH). Never run through a shell. */
-  command: string;
+  /** Executable path (or a name looked up in PATH). Never run through a shell. Exactly one of `command`, `source`. */
+  command?: string;
+  /**
+   * Where the plugin comes from (issue 6): a local path, an HTTPS URL (`#sha256=…`) or an OCI reference,
+   * delivered, verified and staged under the host's `delivery.stagingRoot` as plugin id `name` (last-known-good
+   * on a failed delivery). `args` are appended to the artifact's own.
+   */
+  source?: string;
   args?: readonly string[];
   /** Extra environment variables for this plugin. */
   env?: Record<string, string>;
@@ -128,10 +141,11 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
   async launch(options: LaunchOptions): Promise<Plugin<V>> {
     this.#assertOpen(options.name);
     const o = this.#options;
+    const { command, args } = await this.#command(options);
     const plugin = await launchPlugin<V>({
       name: options.name,
-      command: options.command,
-      args: options.args ?? [],
+      command,
+      args,
       cwd: options.cwd,
       env: options.env,
       envPolicy: o.env ?? "inherit",
@@ -226,6 +240,31 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  #sources: ReturnType<typeof createAgentSources> | undefined;
+
+  /** The launch command: `command` as given, or what `source` delivers (through resolvePluginSource). */
+  async #command(options: LaunchOptions): Promise<{ command: string; args: string[] }> {
+    const extra = options.args ?? [];
+    if ((options.command === undefined) === (options.source === undefined))
+      throw new PlugwireError(ErrorCode.ConfigInvalid, "give exactly one of command and source", {
+        plugin: options.name,
+      });
+    if (options.command !== undefined) return { command: options.command, args: [...extra] };
+    const delivery = this.#options.delivery;
+    if (!delivery)
+      throw new PlugwireError(
+        ErrorCode.ConfigInvalid,
+        `source ${options.source} needs the host's delivery options (stagingRoot, keys, policy)`,
+        { plugin: options.name },
+      );
+    this.#sources ??= createAgentSources({ ...delivery, logger: this.logger });
+    const resolved = await this.#sources.resolveSource(options.source as string, {
+      signal: options.signal ?? new AbortController().signal,
+      plugin: options.name,
+    });
+    return { command: resolved.command, args: [...resolved.args, ...extra] };
   }
 
   #track(plugin: Plugin<V>): Plugin<V> {

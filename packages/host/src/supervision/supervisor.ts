@@ -378,8 +378,14 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
 
   #fingerprint(signal: AbortSignal | undefined): Promise<Fingerprint> {
     const { launch, version, config } = this.#o;
-    const artifact = this.#o.artifact ?? (launch.command.includes("/") ? launch.command : undefined);
-    const spec = { config, args: launch.args ?? [], env: launch.env ?? {}, command: launch.command };
+    const artifact = this.#o.artifact ?? (launch.command?.includes("/") ? launch.command : undefined);
+    const spec = {
+      config,
+      args: launch.args ?? [],
+      env: launch.env ?? {},
+      command: launch.command,
+      source: launch.source,
+    };
     return fingerprint({ version, artifact, config: spec, signal });
   }
 
