@@ -5,7 +5,8 @@
 //	2: Init dials ApiHelper (broker id apiServer) and upserts one SubjectTemplate and one RiskTemplate per policy path.
 //
 // Configure stores the config; Eval dials ApiHelper and sends CreateEvidence with one Evidence per
-// policy path ("default" when none), every field filled deterministically (internal/runnerfix).
+// policy path ("default" when none), every field filled deterministically (internal/runnerfix); with
+// env RUNNER_BATCH=1, one CreateEvidence call per evidence.
 package main
 
 import (
@@ -96,8 +97,18 @@ func (r *runner) Eval(ctx context.Context, req *pb.EvalRequest) (*pb.EvalRespons
 	for i, p := range paths(req.PolicyPaths) {
 		ev = append(ev, runnerfix.Evidence(r.cfg(), p, i))
 	}
-	if _, err := api.CreateEvidence(ctx, &pb.CreateEvidenceRequest{Evidence: ev}); err != nil {
-		return &pb.EvalResponse{Status: pb.ExecutionStatus_FAILURE}, err
+	batches := [][]*pb.Evidence{ev}
+	if os.Getenv("RUNNER_BATCH") == "1" {
+		// One CreateEvidence per evidence: the chaos suite's kills can land between two of them.
+		batches = nil
+		for _, e := range ev {
+			batches = append(batches, []*pb.Evidence{e})
+		}
+	}
+	for _, b := range batches {
+		if _, err := api.CreateEvidence(ctx, &pb.CreateEvidenceRequest{Evidence: b}); err != nil {
+			return &pb.EvalResponse{Status: pb.ExecutionStatus_FAILURE}, err
+		}
 	}
 	return &pb.EvalResponse{Status: pb.ExecutionStatus_SUCCESS}, nil
 }

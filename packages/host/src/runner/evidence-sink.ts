@@ -14,8 +14,9 @@ export interface EvidenceBatch {
 }
 
 /**
- * Where evidence goes. The runner's ApiHelper handler awaits `write`, so a failing sink fails the
- * plugin's CreateEvidence call (the plugin sees the error) instead of losing evidence silently.
+ * Where evidence goes. The runner client writes a call's batches once the call succeeded (Eval
+ * answered SUCCESS), in arrival order; a failing `write` fails that Eval (the run reports the error)
+ * instead of losing evidence silently.
  */
 export interface EvidenceSink {
   write(batch: EvidenceBatch, options?: { signal?: AbortSignal }): Promise<void>;

@@ -4,7 +4,7 @@ import { ErrorCode, type Logger, PlugwireError, runner, silentLogger } from "@pl
 import type { ProtocolSetting } from "../config/schema.js";
 import type { Plugin } from "../host/plugin.js";
 import { type ApiHelperHandler, type ApiHelperServer, createApiHelperServer } from "./api-helper-server.js";
-import type { EvidenceSink } from "./evidence-sink.js";
+import type { EvidenceBatch, EvidenceSink } from "./evidence-sink.js";
 
 /** Options for {@link createRunnerClient}. */
 export interface RunnerClientOptions {
@@ -20,6 +20,7 @@ export interface RunnerClientOptions {
 
 /** What the plugin sent through ApiHelper during one call. */
 export interface CallCounts {
+  /** Evidence committed to the sink (0 when the call failed: its evidence is discarded). */
   evidence: number;
   subjectTemplates: number;
   riskTemplates: number;
@@ -62,8 +63,9 @@ export interface RunnerClient {
 
 /**
  * A runner client: `proto.Runner` on the plugin's connection, and `proto.ApiHelper` served back to it
- * through the broker on one shared listener ({@link createApiHelperServer}) whose handler forwards
- * each call's evidence to `sink`. Protocol capability is decided by the plugin's answer to Init,
+ * through the broker on one shared listener ({@link createApiHelperServer}). Evidence a call sends is
+ * held and written to `sink` only when the call succeeds (Eval answered SUCCESS): all or nothing per
+ * call, so a killed plugin's Eval is reported failed with nothing recorded. Protocol capability is decided by the plugin's answer to Init,
  * never by the local client stub (which always has Init).
  */
 export function createRunnerClient(plugin: Plugin, options: RunnerClientOptions): RunnerClient {
@@ -79,13 +81,12 @@ export function createRunnerClient(plugin: Plugin, options: RunnerClientOptions)
     return next;
   };
 
-  const handlerFor = (counts: CallCounts): ApiHelperHandler => ({
-    async createEvidence(req, ctx) {
-      await options.sink.write(
-        { plugin: plugin.name, evidence: req.Evidence, labels: options.labels ?? {} },
-        { signal: ctx.signal },
-      );
-      counts.evidence += req.Evidence.length;
+  // Evidence is held per call and reaches the sink only once the call has succeeded (Init resolved,
+  // Eval answered SUCCESS): a run is either fully recorded or reported failed, never half-recorded —
+  // a plugin killed (or failing) mid-Eval leaves nothing in the sink, and its retry cannot duplicate.
+  const handlerFor = (counts: CallCounts, held: EvidenceBatch[]): ApiHelperHandler => ({
+    async createEvidence(req) {
+      held.push({ plugin: plugin.name, evidence: req.Evidence, labels: options.labels ?? {} });
     },
     async upsertRiskTemplates(req) {
       counts.riskTemplates += req.RiskTemplates.length;
@@ -97,11 +98,46 @@ export function createRunnerClient(plugin: Plugin, options: RunnerClientOptions)
     },
   });
 
-  const withApi = async <T extends object>(fn: (id: number) => Promise<T>): Promise<T & CallCounts> => {
+  /**
+   * Runs one Init/Eval call with an ApiHelper lease, then commits the evidence it held when
+   * `succeeded(result)`; otherwise discards it (logged). A sink failure fails the call as `method`.
+   */
+  const withApi = async <T extends object>(
+    method: string,
+    fn: (id: number) => Promise<T>,
+    succeeded: (result: T) => boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<T & CallCounts> => {
     const counts: CallCounts = { evidence: 0, subjectTemplates: 0, riskTemplates: 0 };
-    using lease = await api.lease(handlerFor(counts));
-    const result = await fn(lease.id);
+    const held: EvidenceBatch[] = [];
+    let result: T;
+    {
+      using lease = await api.lease(handlerFor(counts, held));
+      try {
+        result = await fn(lease.id);
+      } catch (err) {
+        discard(method, held, err);
+        throw err;
+      }
+    } // the lease ends here: a CreateEvidence arriving later answers FAILED_PRECONDITION
+    if (!succeeded(result)) {
+      discard(method, held, "the plugin answered FAILURE");
+      return { ...result, ...counts };
+    }
+    for (const batch of held) {
+      await options.sink.write(batch, { signal }).catch((err) => {
+        throw rpcError(method, err);
+      });
+      counts.evidence += batch.evidence.length;
+    }
     return { ...result, ...counts };
+  };
+
+  const discard = (method: string, held: EvidenceBatch[], why: unknown) => {
+    const n = held.reduce((sum, b) => sum + b.evidence.length, 0);
+    if (n === 0) return;
+    const reason = why instanceof Error ? why.message : String(why);
+    logger.warn({ method, evidence: n, reason }, "discarding the evidence of a failed call");
   };
 
   const rpcError = (method: string, err: unknown) => {
@@ -126,33 +162,43 @@ export function createRunnerClient(plugin: Plugin, options: RunnerClientOptions)
     serial(async () => {
       if (options.protocol === 1)
         return { protocol: 1 as const, evidence: 0, subjectTemplates: 0, riskTemplates: 0 };
-      return withApi(async (apiServer) => {
-        try {
-          await client.init({ policyPaths: policies, apiServer }, { signal });
-          return { protocol: 2 as const };
-        } catch (err) {
-          if (ConnectError.from(err).code !== Code.Unimplemented) throw rpcError("Init", err);
-          if (options.protocol === "auto") {
-            logger.debug("Init is UNIMPLEMENTED: speaking runner protocol 1");
-            return { protocol: 1 as const };
+      return withApi(
+        "Init",
+        async (apiServer) => {
+          try {
+            await client.init({ policyPaths: policies, apiServer }, { signal });
+            return { protocol: 2 as const };
+          } catch (err) {
+            if (ConnectError.from(err).code !== Code.Unimplemented) throw rpcError("Init", err);
+            if (options.protocol === "auto") {
+              logger.debug("Init is UNIMPLEMENTED: speaking runner protocol 1");
+              return { protocol: 1 as const };
+            }
+            throw new PlugwireError(
+              ErrorCode.ConfigInvalid,
+              `plugin ${plugin.name} configured as protocol_version=2 but does not implement Init`,
+              { plugin: plugin.name, cause: err },
+            );
           }
-          throw new PlugwireError(
-            ErrorCode.ConfigInvalid,
-            `plugin ${plugin.name} configured as protocol_version=2 but does not implement Init`,
-            { plugin: plugin.name, cause: err },
-          );
-        }
-      });
+        },
+        () => true,
+        signal,
+      );
     });
 
   const evaluate: RunnerClient["eval"] = (policies, { signal } = {}) =>
     serial(() =>
-      withApi(async (apiServer) => {
-        const res = await client.eval({ policyPaths: policies, apiServer }, { signal }).catch((err) => {
-          throw rpcError("Eval", err);
-        });
-        return { status: res.status };
-      }),
+      withApi(
+        "Eval",
+        async (apiServer) => {
+          const res = await client.eval({ policyPaths: policies, apiServer }, { signal }).catch((err) => {
+            throw rpcError("Eval", err);
+          });
+          return { status: res.status };
+        },
+        (r) => r.status === runner.ExecutionStatus.SUCCESS,
+        signal,
+      ),
     );
 
   return {

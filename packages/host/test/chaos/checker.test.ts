@@ -86,10 +86,15 @@ describe("the chaos invariant checker", () => {
     expect(await checkResources(base, { fdSlack: 4, rssSlackBytes: 2 ** 30 }, 100)).toEqual([]);
   });
 
-  test("evidence: a duplicate or a loss in a SUCCESS eval is a violation; failed evals may be partial", () => {
+  test("evidence: a duplicate or a loss in a SUCCESS eval is a violation; failed evals may be partial unless all-or-nothing is asked", () => {
     const ok = new Map([["e1", ["a", "b"]]]);
     expect(checkEvidence(ok, ["a", "b", "x"])).toEqual([]);
     expect(checkEvidence(ok, ["a", "b", "b"])).toEqual(["evidence b recorded 2 times"]);
     expect(checkEvidence(ok, ["a"])).toEqual(["eval e1 answered SUCCESS but lost 1 evidence"]);
+    const failed = new Map([["e2", ["c", "d"]]]);
+    expect(checkEvidence(ok, ["a", "b"], failed)).toEqual([]);
+    expect(checkEvidence(ok, ["a", "b", "c"], failed)).toEqual([
+      "eval e2 failed but 1 evidence were recorded",
+    ]);
   });
 });

@@ -123,11 +123,14 @@ export async function checkResponsive(probe: () => Promise<void>, timeoutMs = 10
 /**
  * The evidence invariant: each Eval that answered SUCCESS delivered each of its evidence ids exactly
  * once (`expected`: eval id → evidence ids it produced; `received`: every evidence id the host
- * recorded, in order). Evals that failed may have delivered a prefix, never a duplicate.
+ * recorded, in order). Evals that failed may have delivered a prefix, never a duplicate — unless
+ * `failed` (eval id → the evidence ids it would have produced) is given: then the run must be all or
+ * nothing, and any evidence of a failed Eval that reached the sink is a half-recorded run.
  */
 export function checkEvidence(
   succeeded: ReadonlyMap<string, readonly string[]>,
   received: readonly string[],
+  failed?: ReadonlyMap<string, readonly string[]>,
 ): string[] {
   const counts = new Map<string, number>();
   for (const id of received) counts.set(id, (counts.get(id) ?? 0) + 1);
@@ -136,6 +139,10 @@ export function checkEvidence(
   for (const [evalId, ids] of succeeded) {
     const missing = ids.filter((id) => !counts.has(id));
     if (missing.length > 0) out.push(`eval ${evalId} answered SUCCESS but lost ${missing.length} evidence`);
+  }
+  for (const [evalId, ids] of failed ?? []) {
+    const recorded = ids.filter((id) => counts.has(id));
+    if (recorded.length > 0) out.push(`eval ${evalId} failed but ${recorded.length} evidence were recorded`);
   }
   return out;
 }

@@ -89,7 +89,7 @@ describe.skipIf(!goFixtures.ok)("runner client × Go runner plugin", () => {
     expect([r2.protocol, r2.riskTemplates]).toEqual([2, 3]);
   });
 
-  test("a failing sink fails the plugin's CreateEvidence and the Eval, keeping the gRPC code", async () => {
+  test("a failing sink fails the Eval when its evidence is committed, keeping the gRPC code", async () => {
     const { plugin } = await launch("1");
     const sink: EvidenceSink = {
       async write() {
