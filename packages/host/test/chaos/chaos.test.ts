@@ -3,12 +3,13 @@ import { goFixtures } from "../support/go-fixtures.js";
 import { hostFaults, protocolFaults } from "./faults.js";
 import { type ChaosCase, createMatrix, LANGS, runCell } from "./matrix.js";
 import { runnerKills } from "./runner-faults.js";
+import { supervisionFaults } from "./supervision-faults.js";
 
 // The chaos matrix: every fault × plugin language, each followed by every invariant. Cells run one
 // after another in this worker (fds, RSS and descendants are this process's), and the table is
 // printed at the end — a FAIL cell lists its violations and fails its test.
 const matrix = createMatrix();
-const cases: ChaosCase[] = [...protocolFaults, ...hostFaults, runnerKills];
+const cases: ChaosCase[] = [...protocolFaults, ...hostFaults, ...supervisionFaults, runnerKills];
 
 describe("chaos: faults against PluginHost", () => {
   for (const c of cases) {
