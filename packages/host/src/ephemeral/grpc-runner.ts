@@ -12,6 +12,7 @@ import {
   type RunStatus,
   randomId,
 } from "./run-record.js";
+import { createStderrCapture } from "./stderr-capture.js";
 import { terminateGroup } from "./terminate.js";
 
 /** Options for {@link runEphemeralPlugin}. */
@@ -22,6 +23,8 @@ export interface EphemeralRunOptions {
   /** Between SIGTERM and SIGKILL of the group on timeout or cancel. Default 2 s. */
   graceMs?: number;
   memorySampleMs?: number;
+  /** Cap of the raw stderr kept in the record (first bytes). Default 1 MiB. */
+  maxStderrBytes?: number;
   signal?: AbortSignal;
   onRecord?: RecordSink;
   newId?: IdGenerator;
@@ -79,8 +82,16 @@ export async function runEphemeralPlugin<V extends VersionedServices, T>(
   let output: T | undefined;
   let error: unknown;
   let endSignal: NodeJS.Signals | null = null;
+  const stderr = createStderrCapture(options.maxStderrBytes ?? 1024 * 1024);
   try {
-    plugin = await host.launch({ ...launch, signal: lifetime.signal });
+    plugin = await host.launch({
+      ...launch,
+      signal: lifetime.signal,
+      onStderrLine: (line, truncated) => {
+        stderr.line(line, truncated);
+        launch.onStderrLine?.(line, truncated);
+      },
+    });
     if (plugin.pid !== undefined) sampler = startMemorySampler(plugin.pid, options.memorySampleMs ?? 50);
     output = await abortable(call(plugin, lifetime.signal), lifetime.signal);
   } catch (err) {
@@ -116,9 +127,9 @@ export async function runEphemeralPlugin<V extends VersionedServices, T>(
     exitCode: endedBy === "timeout" ? HOST_TIMEOUT_EXIT_CODE : (exit?.code ?? null),
     signal: exit?.signal ?? null,
     peakMemoryBytes: sampler?.stop(),
-    // go-plugin stderr goes through the host's hclog sink; not captured per run here.
-    stderr: undefined,
-    stderrTruncated: false,
+    // Also logged through the host's hclog sink; kept raw here, per run.
+    stderr: stderr.text(),
+    stderrTruncated: stderr.truncated,
   };
   options.onRecord?.(record);
   return { status, output: error === undefined ? output : undefined, error, record };

@@ -54,7 +54,7 @@ export const randomId: IdGenerator = () => randomUUID();
 /** Receives every finished {@link RunRecord} (store, log, metrics). */
 export type RecordSink = (record: RunRecord) => void;
 
-/** The record of one supervised lifetime (raw stderr is not captured: go-plugin stderr goes to the host's hclog sink). */
+/** The record of one supervised lifetime, with that lifetime's own raw stderr (bounded). */
 export function lifetimeRecord(o: {
   id: string;
   runId: string;
@@ -67,6 +67,7 @@ export function lifetimeRecord(o: {
   pid: number | undefined;
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   peakMemoryBytes: number | undefined;
+  stderr: { text(): string; readonly truncated: boolean };
 }): RunRecord {
   return {
     id: o.id,
@@ -83,7 +84,7 @@ export function lifetimeRecord(o: {
     exitCode: o.exit?.code ?? null,
     signal: o.exit?.signal ?? null,
     peakMemoryBytes: o.peakMemoryBytes,
-    stderr: undefined,
-    stderrTruncated: false,
+    stderr: o.stderr.text(),
+    stderrTruncated: o.stderr.truncated,
   };
 }

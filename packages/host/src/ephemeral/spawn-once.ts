@@ -6,6 +6,7 @@ import { splitLines } from "../launch/line-splitter.js";
 import { groupAlive, signalGroup, trackGroup } from "../process/process-group.js";
 import { parseStderrLine } from "./envelope.js";
 import { startMemorySampler } from "./memory-sampler.js";
+import { createStderrCapture } from "./stderr-capture.js";
 import { terminateGroup } from "./terminate.js";
 
 /** Options for {@link spawnOnce}. */
@@ -93,12 +94,10 @@ export async function spawnOnce(o: SpawnOnceOptions): Promise<SpawnOutcome> {
     child.stdout.once("end", resolve);
   });
 
-  let stderr = "";
-  let stderrTruncated = false;
+  const stderr = createStderrCapture(o.maxStderrBytes);
   const log = o.logger.child({ plugin: o.plugin, pid });
   const stderrDone = splitLines(child.stderr as Readable, 64 * 1024, (line, truncated) => {
-    if (stderr.length + line.length + 1 > o.maxStderrBytes) stderrTruncated = true;
-    else stderr += `${line}${truncated ? "" : "\n"}`;
+    stderr.line(line, truncated);
     if (line === "") return;
     const entry = parseStderrLine(line);
     log[entry.level](entry.context, entry.message);
@@ -130,8 +129,8 @@ export async function spawnOnce(o: SpawnOnceOptions): Promise<SpawnOutcome> {
     signal: exit.signal,
     endedBy,
     stdout: Buffer.concat(out).toString("utf8"),
-    stderr,
-    stderrTruncated,
+    stderr: stderr.text(),
+    stderrTruncated: stderr.truncated,
     peakMemoryBytes: sampler.stop(),
     durationMs: Date.now() - started,
   };

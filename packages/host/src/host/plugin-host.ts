@@ -78,6 +78,11 @@ export interface LaunchOptions {
   closeGraceMs?: number;
   /** Env allowlist, resource limits, sandbox level, forbidden paths; merged over the host's defaults. */
   isolation?: IsolationOptions;
+  /**
+   * Every raw stderr line of this plugin process (lines over 64 KiB arrive cut, `truncated` true),
+   * besides the hclog parsing into the logger; run records keep them per run.
+   */
+  onStderrLine?: (line: string, truncated: boolean) => void;
   signal?: AbortSignal;
 }
 
@@ -162,6 +167,7 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
       logger: this.logger.child({ plugin: options.name }),
       signal: options.signal,
       onStdio: o.onStdio,
+      onStderrLine: options.onStderrLine,
     });
     return this.#track(plugin);
   }

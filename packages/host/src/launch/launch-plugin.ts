@@ -47,6 +47,8 @@ export interface ResolvedLaunch<V extends VersionedServices> {
   logger: Logger;
   signal?: AbortSignal | undefined;
   onStdio?: ((plugin: Plugin<V>, channel: "stdout" | "stderr", data: Uint8Array) => void) | undefined;
+  /** Raw stderr lines, besides the log sink (run records). */
+  onStderrLine?: ((line: string, truncated: boolean) => void) | undefined;
 }
 
 /**
@@ -89,6 +91,7 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       clientCertPem: identity?.certPem,
     });
     const pluginLogger = logger;
+    const logStderr = createStderrLogSink(pluginLogger);
     proc = spawnPlugin({
       plugin: name,
       command: plan?.command ?? o.command,
@@ -99,7 +102,10 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       cwd: o.cwd,
       socketDir,
       stdin: o.stdin,
-      onStderrLine: createStderrLogSink(pluginLogger),
+      onStderrLine: (line, truncated) => {
+        logStderr(line, truncated);
+        o.onStderrLine?.(line, truncated);
+      },
       onStdoutLine: (line) =>
         pluginLogger.debug({ stdout: line }, "plugin wrote to stdout after the handshake"),
     });

@@ -41,6 +41,8 @@ export interface SupervisorOptions<V extends VersionedServices> {
   stableAfterMs?: number;
   /** How long a call waits for a restarting plugin before failing with PLUGIN_UNAVAILABLE. Default 30 s. */
   readyTimeoutMs?: number;
+  /** Cap of the raw stderr each lifetime record keeps (its last bytes). Default 64 KiB. */
+  maxStderrBytes?: number;
   /** Interval of /proc memory sampling for lifetime records. Default 250 ms. */
   memorySampleMs?: number;
   clock?: Clock;

@@ -1,6 +1,7 @@
 import { ErrorCode, PlugwireError } from "@plugwire/contract";
 import { type MemorySampler, startMemorySampler } from "../ephemeral/memory-sampler.js";
 import { lifetimeRecord, type RunStatus, randomId } from "../ephemeral/run-record.js";
+import { createStderrCapture, type StderrCapture } from "../ephemeral/stderr-capture.js";
 import type { Plugin } from "../host/plugin.js";
 import type { AnyClients, VersionedServices } from "../host/types.js";
 import type { PluginExit } from "../launch/spawn.js";
@@ -36,6 +37,7 @@ interface Lifetime<V extends VersionedServices> {
   startedAt: number;
   startedWall: Date;
   sampler: MemorySampler;
+  stderr: StderrCapture;
   stopProber: StopProber;
   cancelStable: () => void;
   /** Set when we end it on purpose: how its record reads. */
@@ -232,14 +234,24 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     const startedAt = this.#clock.now();
     let plugin: Plugin<V>;
     let print: Fingerprint;
+    // This lifetime's own stderr: a restart starts a new capture, never overwriting the last.
+    const stderr = createStderrCapture(this.#o.maxStderrBytes ?? 64 * 1024, "tail");
+    const launch = this.#o.launch;
     try {
       print = await this.#fingerprint(abort.signal);
       this.#lastPrint = print;
-      plugin = await this.#o.host.launch({ ...this.#o.launch, signal: abort.signal });
+      plugin = await this.#o.host.launch({
+        ...launch,
+        signal: abort.signal,
+        onStderrLine: (line, truncated) => {
+          stderr.line(line, truncated);
+          launch.onStderrLine?.(line, truncated);
+        },
+      });
     } catch (err) {
       if (this.#stopping || abort.signal.aborted) return;
       const cause = `launch failed: ${(err as Error).message}`;
-      this.#record(n, startedWall, startedAt, undefined, undefined, { status: "failed", cause });
+      this.#record(n, startedWall, startedAt, undefined, undefined, { status: "failed", cause }, stderr);
       this.#failure("launch_failed", cause);
       return;
     }
@@ -254,6 +266,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
       startedAt,
       startedWall,
       sampler: startMemorySampler(plugin.pid ?? -1, this.#o.memorySampleMs ?? 250),
+      stderr,
       stopProber: () => {},
       cancelStable: this.#clock.schedule(this.#o.stableAfterMs ?? 60_000, () => {
         // A stable run: the crash loop, if any, is over.
@@ -310,7 +323,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     const unexpected = life.ending === undefined;
     const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
     const ending = life.ending ?? { status: "failed" as const, cause: `exited unexpectedly (${how})` };
-    this.#record(life.n, life.startedWall, life.startedAt, life, exit, ending);
+    this.#record(life.n, life.startedWall, life.startedAt, life, exit, ending, life.stderr);
     if (unexpected && this.#life === life) {
       this.#life = undefined;
       this.#failure("exited", ending.cause);
@@ -396,6 +409,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     life: Lifetime<V> | undefined,
     exit: PluginExit | undefined,
     ending: { status: RunStatus; cause: string },
+    stderr: StderrCapture,
   ): void {
     const record = lifetimeRecord({
       id: (this.#o.newId ?? randomId)(),
@@ -409,6 +423,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
       pid: life?.plugin.pid,
       exit,
       peakMemoryBytes: life?.sampler.stop(),
+      stderr,
     });
     this.#emit("exited", { lifetime: n, expected: ending.status === "success", record });
     this.#o.onRecord?.(record);

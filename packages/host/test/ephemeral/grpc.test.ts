@@ -114,6 +114,24 @@ describe("ephemeral gRPC plugins (one process per call)", () => {
     expect(alive(res.record.pid ?? 0)).toBe(false);
   });
 
+  test("each run record keeps its own raw stderr, capped", async () => {
+    const { host, env } = testHost({ versions });
+    const launch = { name: "noisy", command: process.execPath, args: [fixture("stderr-kv-plugin.mjs")], env };
+    const call = async () => {};
+    const [a, b] = [
+      await runEphemeralPlugin(host, launch, call),
+      await runEphemeralPlugin(host, launch, call),
+    ];
+    expect(a.record.pid).not.toBe(b.record.pid);
+    for (const { record } of [a, b]) {
+      expect(record.stderr?.split("\n")[0]).toBe(`stderr-kv: lifetime ${record.pid}`);
+      expect(record.stderrTruncated).toBe(false);
+    }
+    expect(a.record.stderr).not.toContain(String(b.record.pid));
+    const capped = await runEphemeralPlugin(host, launch, call, { maxStderrBytes: 8 });
+    expect(capped.record).toMatchObject({ status: "success", stderr: "", stderrTruncated: true });
+  });
+
   test("a call that hangs is ended at the wall-clock timeout: SIGTERM to the group, exit code 124", async () => {
     const { host, env } = testHost({ versions });
     const res = await runEphemeralPlugin(

@@ -60,6 +60,8 @@ describe("supervisor (real plugin processes)", () => {
     expect(t.records).toHaveLength(6);
     expect(t.records.every((r) => r.status === "failed" && r.kind === "supervised")).toBe(true);
     expect(t.records[0]?.cause).toMatch(/launch failed: .*supervision-crash: failing on purpose/s);
+    // Each lifetime keeps its own raw stderr: not accumulated, not overwritten by the next.
+    for (const r of t.records) expect(r.stderr).toBe("supervision-crash: failing on purpose\n");
     const status = t.sup.status();
     expect(status).toMatchObject({ state: "circuit_open", lifetimes: 6, circuit: { state: "open" } });
     expect(status.circuit.reopensAt).toBe(clock.now() + 60_000);
@@ -104,6 +106,31 @@ describe("supervisor (real plugin processes)", () => {
     ]);
     await t.sup.stop();
     expect(t.sup.state).toBe("stopped");
+  });
+
+  test("each lifetime record keeps that process's raw stderr, bounded to its last bytes", async () => {
+    const t = supervised("kv", fixture("stderr-kv-plugin.mjs"), { backoff: { initialMs: 100 } });
+    t.sup.start();
+    const pid1 = (await t.sup.ready({ timeoutMs: 20_000 })).pid;
+    process.kill(pid1 ?? 0, "SIGKILL");
+    expect(await waitUntil(() => t.records.length === 1, 5000)).toBe(true);
+    const pid2 = (await t.sup.ready({ timeoutMs: 20_000 })).pid;
+    expect(pid2).not.toBe(pid1);
+    await t.sup.stop();
+    // The plugin's own first line, then its hclog lines (SDK debug logs), nothing of the other lifetime.
+    expect(t.records.map((r) => r.stderr?.split("\n")[0])).toEqual([
+      `stderr-kv: lifetime ${pid1}`,
+      `stderr-kv: lifetime ${pid2}`,
+    ]);
+    expect(t.records[0]?.stderr).not.toContain(String(pid2));
+    expect(t.records[1]?.stderr).toContain("plugin shutting down");
+    expect(t.records.every((r) => !r.stderrTruncated)).toBe(true);
+
+    const small = supervised("kv-small", fixture("stderr-kv-plugin.mjs"), { maxStderrBytes: 8 });
+    small.sup.start();
+    await small.sup.ready({ timeoutMs: 20_000 });
+    await small.sup.stop();
+    expect(small.records[0]).toMatchObject({ stderr: "", stderrTruncated: true });
   });
 
   test("a crashed plugin is restarted; calls made during the restart wait for it (bounded)", async () => {
