@@ -8,6 +8,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { PluginAddress } from "../handshake/handshake-line.js";
 import { MAX_MESSAGE_BYTES, type MutualTls, tlsOptions } from "./mutual-tls.js";
+import { recordUnaryRoutes, serveUnary, type UnaryRoute } from "./unary-handler.js";
 
 /** A gRPC server on one listener; `close()` drains it. */
 export interface GrpcServer {
@@ -37,8 +38,9 @@ export interface GrpcServerOptions {
  * validated (Go hosts send `unused`).
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
+  const unary = new Map<string, UnaryRoute | null>();
   const handler = connectNodeAdapter({
-    routes: options.routes,
+    routes: (router) => options.routes(recordUnaryRoutes(router, unary)),
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
   });
@@ -46,6 +48,17 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const server = options.tls
     ? http2.createSecureServer({ ...tlsOptions(options.tls), requestCert: true, settings }, handler)
     : http2.createServer({ settings }, handler);
+  // Unary calls (nearly all plugin traffic) are served straight off the HTTP/2 stream; the rest goes
+  // through node:http2's compatibility layer (the 'stream' listener that passing `handler` installed)
+  // to Connect's adapter.
+  const compat = server.listeners("stream") as ((...args: unknown[]) => void)[];
+  server.removeAllListeners("stream");
+  server.on("stream", (stream, headers, ...rest) => {
+    const path = headers[":path"];
+    const route = path === undefined ? undefined : unary.get(path);
+    if (route && serveUnary(route, stream, headers, MAX_MESSAGE_BYTES)) return;
+    for (const listener of compat) listener.call(server, stream, headers, ...rest);
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);

@@ -294,7 +294,8 @@ function parseEnvelope<O extends DescMessage>(
   return fromBinary(schema, new Uint8Array(buf.buffer, buf.byteOffset + 5, length));
 }
 
-function toHeaders(raw: http2.IncomingHttpHeaders): Headers {
+/** Web `Headers` from node:http2 headers, pseudo-headers (`:status`, `:path`, …) left out. */
+export function toHeaders(raw: http2.IncomingHttpHeaders): Headers {
   const h = new Headers();
   for (const key of Object.keys(raw)) {
     if (key.startsWith(":")) continue;
@@ -306,7 +307,7 @@ function toHeaders(raw: http2.IncomingHttpHeaders): Headers {
 }
 
 /** connect-node's mapping of HTTP/2 reset codes to gRPC codes (STREAM_CLOSED deliberately unmapped). */
-function connectErrorFromH2ResetCode(rstCode: number): ConnectError | undefined {
+export function connectErrorFromH2ResetCode(rstCode: number): ConnectError | undefined {
   const c = http2.constants;
   const code =
     rstCode === c.NGHTTP2_REFUSED_STREAM

@@ -1,0 +1,69 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/**
+ * Collects a unary gRPC request body (PROTOCOL-HTTP2.md: one length-prefixed message) with Connect's
+ * size limit and its protocol errors (missing, incomplete or extra message), reported as early as
+ * possible so an oversized or malformed body is not buffered to the end.
+ */
+export class EnvelopeReader {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private length = -1;
+  constructor(private readonly maxBytes: number) {}
+
+  /** Adds a chunk; returns an error as soon as the body can no longer be one acceptable envelope. */
+  push(chunk: Buffer): ConnectError | undefined {
+    this.chunks.push(chunk);
+    this.size += chunk.byteLength;
+    if (this.length < 0) {
+      if (this.size < 5) return undefined;
+      this.length = this.uint32At(1);
+      if (this.length > this.maxBytes) return tooLarge(this.length, this.maxBytes);
+    }
+    // A second envelope: Connect reports an extra message once it is complete (a protocol violation).
+    const rest = this.size - 5 - this.length;
+    if (rest >= 5) {
+      const next = this.uint32At(6 + this.length);
+      if (next > this.maxBytes) return tooLarge(next, this.maxBytes);
+      if (rest >= 5 + next) return extraMessage();
+    }
+    return undefined;
+  }
+
+  /** The single envelope's flags and payload, or Connect's error for a missing/partial/extra one. */
+  message(): { flags: number; data: Uint8Array } {
+    if (this.size === 0) {
+      throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
+    }
+    if (this.length < 0 || this.size !== 5 + this.length) {
+      // More than one envelope but not two complete ones (push() reports those).
+      throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+    }
+    const buf = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    // A plain Uint8Array view (not a Buffer): bytes fields of the message alias it.
+    return { flags: buf[0] as number, data: new Uint8Array(buf.buffer, buf.byteOffset + 5, this.length) };
+  }
+
+  /** Big-endian uint32 at `offset` of the body, across chunk boundaries. */
+  private uint32At(offset: number): number {
+    let value = 0;
+    for (let i = 0; i < 4; i++) value = value * 256 + this.byteAt(offset + i);
+    return value;
+  }
+
+  private byteAt(offset: number): number {
+    for (const chunk of this.chunks) {
+      if (offset < chunk.byteLength) return chunk[offset] as number;
+      offset -= chunk.byteLength;
+    }
+    return 0;
+  }
+}
+
+const tooLarge = (size: number, max: number) =>
+  new ConnectError(
+    `message size ${size} is larger than configured readMaxBytes ${max}`,
+    Code.ResourceExhausted,
+  );
+const extraMessage = () =>
+  new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
