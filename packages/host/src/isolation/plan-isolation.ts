@@ -91,7 +91,9 @@ export async function planIsolation(o: PlanInput): Promise<IsolationPlan> {
     if (level === "bwrap") {
       const readable = [cwd, ...(iso.readable ?? [])];
       if (o.command.includes("/")) readable.push(dirname(resolve(cwd, o.command)));
-      if (node?.script) readable.push(dirname(node.script));
+      // A Node plugin needs its packages too: under a private /tmp (a repo or install below /tmp),
+      // node_modules would vanish unless bound back in.
+      if (node?.script) readable.push(dirname(node.script), await nodePackageRoot(node.script));
       const spec = {
         readable,
         writable: iso.writable ?? [],
