@@ -1,5 +1,6 @@
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { goFixtures } from "../support/go-fixtures.js";
+import { artifactFaults, disposeArtifactFixtures, registryAvailable, tsBundle } from "./artifact-faults.js";
 import { hostFaults, protocolFaults } from "./faults.js";
 import { type ChaosCase, createMatrix, LANGS, runCell } from "./matrix.js";
 import { runnerKills } from "./runner-faults.js";
@@ -9,13 +10,23 @@ import { supervisionFaults } from "./supervision-faults.js";
 // after another in this worker (fds, RSS and descendants are this process's), and the table is
 // printed at the end — a FAIL cell lists its violations and fails its test.
 const matrix = createMatrix();
-const cases: ChaosCase[] = [...protocolFaults, ...hostFaults, ...supervisionFaults, runnerKills];
+const cases: ChaosCase[] = [
+  ...protocolFaults,
+  ...hostFaults,
+  ...supervisionFaults,
+  ...artifactFaults,
+  runnerKills,
+];
 
 describe("chaos: faults against PluginHost", () => {
+  beforeAll(async () => {
+    if (registryAvailable.ok) await tsBundle();
+  }, 60_000);
   for (const c of cases) {
     for (const lang of c.langs ?? LANGS) {
-      const skip = lang === "go" && !goFixtures.ok;
-      if (skip) matrix.skip(c.fault, lang, goFixtures.reason);
+      const needsRegistry = artifactFaults.includes(c) && !registryAvailable.ok;
+      const skip = (lang === "go" && !goFixtures.ok) || needsRegistry;
+      if (skip) matrix.skip(c.fault, lang, needsRegistry ? registryAvailable.reason : goFixtures.reason);
       test.skipIf(skip)(`${c.fault} × ${lang}`, async () => {
         const cell = await runCell(c, lang);
         matrix.record(cell);
@@ -24,6 +35,7 @@ describe("chaos: faults against PluginHost", () => {
     }
   }
   afterAll(() => {
+    disposeArtifactFixtures();
     console.log(matrix.render());
   });
 });

@@ -71,6 +71,8 @@ export interface CaseResult {
 /** A fault: one row of the matrix. */
 export interface ChaosCase {
   fault: string;
+  /** Plugin name stem (`<name>-<lang>`); default the fault's first word. */
+  name?: string;
   run(ctx: CaseContext): Promise<CaseResult>;
   /** Languages this fault applies to (default both). */
   langs?: readonly Lang[];
@@ -107,7 +109,7 @@ export async function runCell(c: ChaosCase, lang: Lang, base: Baseline = baselin
     return h;
   };
   const host = extraHost({ closeGraceMs: 1000 });
-  const name = `${c.fault.split(" ")[0]}-${lang}`;
+  const name = `${c.name ?? c.fault.split(" ")[0]}-${lang}`;
   const options = (mode?: string, extra: Partial<LaunchOptions> = {}): LaunchOptions => ({
     name,
     ...fixtureCommand(lang),

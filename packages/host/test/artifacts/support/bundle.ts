@@ -8,7 +8,12 @@ import { repoRoot } from "../../support/go-fixtures.js";
  * so its artifact needs no node_modules on the host. Uses rolldown, the bundler the workspace already
  * has through vitest/vite; turning this into `plugwire bundle` belongs to the scaffolding issue.
  */
-export async function bundleRunnerV2(outFile: string): Promise<void> {
+export function bundleRunnerV2(outFile: string): Promise<void> {
+  return bundleEntry(join(repoRoot, "examples/runner-v2/bin/plugin"), outFile);
+}
+
+/** Bundles the Node program `input` (and everything it imports) into one self-contained ESM file. */
+export async function bundleEntry(input: string, outFile: string): Promise<void> {
   const fromVitest = createRequire(createRequire(import.meta.url).resolve("vitest/package.json"));
   const fromVite = createRequire(fromVitest.resolve("vite/package.json"));
   const rolldownDir = dirname(fromVite.resolve("rolldown/package.json"));
@@ -19,7 +24,7 @@ export async function bundleRunnerV2(outFile: string): Promise<void> {
     }>;
   };
   const bundle = await rolldown({
-    input: join(repoRoot, "examples/runner-v2/bin/plugin"),
+    input,
     platform: "node",
     logLevel: "silent",
   });
