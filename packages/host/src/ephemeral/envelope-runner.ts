@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   createConsoleLogger,
   ErrorCode,
@@ -5,6 +8,10 @@ import {
   type Logger,
   PlugwireError,
 } from "@plugwire/contract";
+import { STRICT_ENV_BASE } from "../isolation/env-profile.js";
+import type { IsolationOptions } from "../isolation/options.js";
+import { type IsolationPlan, planIsolation } from "../isolation/plan-isolation.js";
+import { filterHostEnv } from "../launch/environment.js";
 import {
   decodeEnvelopeResponse,
   EnvelopeExit,
@@ -19,12 +26,13 @@ import {
 import {
   HOST_TIMEOUT_EXIT_CODE,
   type IdGenerator,
+  isolationVerdict,
   type RecordSink,
   type RunRecord,
   type RunStatus,
   randomId,
 } from "./run-record.js";
-import { type SpawnOutcome, spawnOnce } from "./spawn-once.js";
+import { type SpawnOnceOptions, type SpawnOutcome, spawnOnce } from "./spawn-once.js";
 
 /** Options for {@link runEnvelopePlugin}. */
 export interface EnvelopeRunOptions {
@@ -37,9 +45,15 @@ export interface EnvelopeRunOptions {
   cwd?: string;
   /**
    * The whole environment of the process. Default: PATH, HOME, LANG and TZ from the host — never the
-   * host's full environment.
+   * host's full environment. With `isolation`, extra variables over the isolation env profile.
    */
   env?: Record<string, string>;
+  /**
+   * The same isolation as a gRPC plugin launch (env allowlist, prlimit limits, sandbox level,
+   * forbidden paths, die-with-host), applied per attempt by the isolation layer. A breach or a
+   * forbidden write makes that attempt's record a `policy_violation`.
+   */
+  isolation?: IsolationOptions;
   /** The request, any JSON value (sent as `request` in the envelope). */
   request: unknown;
   /** Wall-clock limit per process. Default 60 s. */
@@ -107,11 +121,11 @@ export async function runEnvelopePlugin(o: EnvelopeRunOptions): Promise<Envelope
     );
     if (o.signal?.aborted) return finish("canceled", "canceled before start");
     const startedAt = new Date();
-    const run = await spawnOnce({
+    const run = await spawnIsolated(o, logger, {
       plugin: o.plugin,
       command: o.command,
       args: o.args ?? [],
-      env: o.env ?? defaultEnv(),
+      env: o.env ?? filterHostEnv({ allow: STRICT_ENV_BASE }),
       cwd: o.cwd,
       stdin,
       timeoutMs: o.timeoutMs ?? 60_000,
@@ -122,7 +136,9 @@ export async function runEnvelopePlugin(o: EnvelopeRunOptions): Promise<Envelope
       logger,
       signal: o.signal,
     });
-    const verdict = judge(run, o.timeoutMs ?? 60_000, maxBytes);
+    const judged = judge(run, o.timeoutMs ?? 60_000, maxBytes);
+    const violation = isolationVerdict(run);
+    const verdict: Verdict = violation ? { kind: "done", ...violation } : judged;
     const record: RunRecord = {
       id: newId(),
       runId,
@@ -140,6 +156,7 @@ export async function runEnvelopePlugin(o: EnvelopeRunOptions): Promise<Envelope
       peakMemoryBytes: run.peakMemoryBytes,
       stderr: run.stderr,
       stderrTruncated: run.stderrTruncated,
+      ...(violation?.violations ? { violations: violation.violations } : {}),
     };
     records.push(record);
     o.onRecord?.(record);
@@ -207,13 +224,43 @@ function judge(run: SpawnOutcome, timeoutMs: number, maxBytes: number): Verdict 
   }
 }
 
-function defaultEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const key of ["PATH", "HOME", "LANG", "TZ"]) {
-    const v = process.env[key];
-    if (v !== undefined) env[key] = v;
+/**
+ * {@link spawnOnce}, through the isolation layer when `o.isolation` is set: the same plan as a gRPC
+ * launch (planIsolation), with a private scratch dir in place of the socket dir (the watchdog removes
+ * it if the host dies; bwrap keeps it writable). The plan's env profile replaces the default env.
+ */
+async function spawnIsolated(
+  o: EnvelopeRunOptions,
+  logger: Logger,
+  spawn: SpawnOnceOptions,
+): Promise<SpawnOutcome> {
+  if (!o.isolation) return spawnOnce(spawn);
+  const scratch = await mkdtemp(join(tmpdir(), "pw-env-"));
+  let plan: IsolationPlan | undefined;
+  try {
+    plan = await planIsolation({
+      plugin: o.plugin,
+      command: spawn.command,
+      args: spawn.args,
+      cwd: spawn.cwd,
+      socketDir: scratch,
+      isolation: o.isolation,
+      logger: logger.child({ plugin: o.plugin }),
+    });
+    const run = await spawnOnce({
+      ...spawn,
+      command: plan.command,
+      args: plan.args,
+      env: { ...filterHostEnv(plan.envPolicy), ...o.env },
+      watchdogPipe: plan.watchdog,
+      exitHook: plan,
+    });
+    plan = undefined; // finished by spawnOnce's exit hook
+    return run;
+  } finally {
+    await plan?.dispose();
+    await rm(scratch, { recursive: true, force: true });
   }
-  return env;
 }
 
 /** `promise`, or a rejection as soon as `signal` aborts. */

@@ -7,6 +7,7 @@ import { startMemorySampler } from "./memory-sampler.js";
 import {
   HOST_TIMEOUT_EXIT_CODE,
   type IdGenerator,
+  isolationVerdict,
   type RecordSink,
   type RunRecord,
   type RunStatus,
@@ -106,7 +107,8 @@ export async function runEphemeralPlugin<V extends VersionedServices, T>(
       endSignal = await terminateGroup(plugin.pid, plugin.exited, graceMs);
     exit = await plugin.close({ graceMs });
   }
-  const status: RunStatus = endedBy ?? (error === undefined ? "success" : "failed");
+  const violation = exit ? isolationVerdict(exit) : undefined;
+  const status: RunStatus = endedBy ?? violation?.status ?? (error === undefined ? "success" : "failed");
   const record: RunRecord = {
     id: (options.newId ?? randomId)(),
     runId: (options.newId ?? randomId)(),
@@ -118,9 +120,8 @@ export async function runEphemeralPlugin<V extends VersionedServices, T>(
     cause:
       endedBy === "timeout"
         ? `timed out after ${timeoutMs} ms; ended by ${endSignal}`
-        : error
-          ? String((error as Error).message ?? error)
-          : undefined,
+        : (violation?.cause ?? (error ? String((error as Error).message ?? error) : undefined)),
+    ...(violation?.violations ? { violations: violation.violations } : {}),
     startedAt,
     durationMs: Date.now() - t0,
     pid: plugin?.pid,

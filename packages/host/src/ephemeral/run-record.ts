@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { LimitBreach } from "../isolation/options.js";
 
 /**
  * How a run ended. `skipped`: the plugin needed input nobody supplied; `timeout`: the host's
@@ -65,10 +66,18 @@ export function lifetimeRecord(o: {
   startedAt: Date;
   durationMs: number;
   pid: number | undefined;
-  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  exit:
+    | {
+        code: number | null;
+        signal: NodeJS.Signals | null;
+        breach?: LimitBreach | undefined;
+        violations?: string[] | undefined;
+      }
+    | undefined;
   peakMemoryBytes: number | undefined;
   stderr: { text(): string; readonly truncated: boolean };
 }): RunRecord {
+  const violation = o.exit ? isolationVerdict(o.exit) : undefined;
   return {
     id: o.id,
     runId: o.runId,
@@ -76,8 +85,9 @@ export function lifetimeRecord(o: {
     version: o.version,
     kind: "supervised",
     attempt: o.attempt,
-    status: o.ending.status,
-    cause: o.ending.cause,
+    status: violation?.status ?? o.ending.status,
+    cause: violation ? `${o.ending.cause}; ${violation.cause}` : o.ending.cause,
+    ...(violation?.violations ? { violations: violation.violations } : {}),
     startedAt: o.startedAt,
     durationMs: o.durationMs,
     pid: o.pid,
@@ -87,4 +97,27 @@ export function lifetimeRecord(o: {
     stderr: o.stderr.text(),
     stderrTruncated: o.stderr.truncated,
   };
+}
+
+/**
+ * What the isolation layer found at exit, as a record's verdict (issue 11): changed forbidden paths
+ * (already reverted) or a resource-limit breach make the run a `policy_violation`, with the paths or
+ * the limit and its evidence as the cause. undefined when isolation found nothing.
+ */
+export function isolationVerdict(exit: {
+  breach?: LimitBreach | undefined;
+  violations?: string[] | undefined;
+}): Pick<RunRecord, "status" | "cause" | "violations"> | undefined {
+  if (exit.violations?.length)
+    return {
+      status: "policy_violation",
+      cause: `changed forbidden paths (reverted): ${exit.violations.join(", ")}`,
+      violations: exit.violations,
+    };
+  if (exit.breach)
+    return {
+      status: "policy_violation",
+      cause: `hit its ${exit.breach.resource} limit (${exit.breach.limit}): ${exit.breach.evidence}`,
+    };
+  return undefined;
 }

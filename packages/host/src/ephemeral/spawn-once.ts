@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { Logger } from "@plugwire/contract";
+import type { LimitBreach } from "../isolation/options.js";
+import type { IsolationPlan } from "../isolation/plan-isolation.js";
 import { diagnoseSpawnError } from "../launch/executable.js";
 import { splitLines } from "../launch/line-splitter.js";
 import { groupAlive, signalGroup, trackGroup } from "../process/process-group.js";
@@ -25,6 +27,10 @@ export interface SpawnOnceOptions {
   memorySampleMs: number;
   logger: Logger;
   signal?: AbortSignal | undefined;
+  /** Open fd 3 as a pipe held for the run (the isolation layer's die-with-host watchdog reads it). */
+  watchdogPipe?: boolean | undefined;
+  /** The isolation plan's exit hooks: limit-breach evidence and forbidden-path check + revert. */
+  exitHook?: Pick<IsolationPlan, "started" | "stderrLine" | "finish"> | undefined;
 }
 
 /** How one process run ended, with everything it wrote. */
@@ -39,6 +45,10 @@ export interface SpawnOutcome {
   stderrTruncated: boolean;
   peakMemoryBytes: number | undefined;
   durationMs: number;
+  /** From the isolation exit hook: the resource limit the exit points at. */
+  breach?: LimitBreach | undefined;
+  /** From the isolation exit hook: forbidden paths the run changed (already reverted). */
+  violations?: string[] | undefined;
 }
 
 /** After the process exits, how long its pipes may stay open (a grandchild outside the group). */
@@ -56,7 +66,7 @@ export async function spawnOnce(o: SpawnOnceOptions): Promise<SpawnOutcome> {
     env: o.env,
     cwd: o.cwd,
     detached: true,
-    stdio: ["pipe", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe", ...(o.watchdogPipe ? (["pipe"] as const) : [])],
   });
   const spawned = await new Promise<number>((resolve, reject) => {
     child.once("spawn", () => resolve(child.pid as number));
@@ -67,6 +77,7 @@ export async function spawnOnce(o: SpawnOnceOptions): Promise<SpawnOutcome> {
   const pid = spawned;
   child.on("error", () => {}); // later errors (e.g. a failed kill) surface as the exit
   const untrack = trackGroup(pid);
+  o.exitHook?.started(pid);
   const sampler = startMemorySampler(pid, o.memorySampleMs);
   let endedBy: SpawnOutcome["endedBy"];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -98,6 +109,7 @@ export async function spawnOnce(o: SpawnOnceOptions): Promise<SpawnOutcome> {
   const log = o.logger.child({ plugin: o.plugin, pid });
   const stderrDone = splitLines(child.stderr as Readable, 64 * 1024, (line, truncated) => {
     stderr.line(line, truncated);
+    o.exitHook?.stderrLine(line);
     if (line === "") return;
     const entry = parseStderrLine(line);
     log[entry.level](entry.context, entry.message);
@@ -123,6 +135,11 @@ export async function spawnOnce(o: SpawnOnceOptions): Promise<SpawnOutcome> {
     child.stdout.destroy();
     child.stderr.destroy();
   }
+  (child.stdio[3] as Writable | undefined)?.destroy();
+  const isolated = await o.exitHook?.finish(
+    { code: exit.code, signal: exit.signal, forced: endedBy !== undefined },
+    stderr.text().trimEnd().split("\n").slice(-20),
+  );
   return {
     pid,
     exitCode: exit.code,
@@ -133,5 +150,7 @@ export async function spawnOnce(o: SpawnOnceOptions): Promise<SpawnOutcome> {
     stderrTruncated: stderr.truncated,
     peakMemoryBytes: sampler.stop(),
     durationMs: Date.now() - started,
+    ...(isolated?.breach ? { breach: isolated.breach } : {}),
+    ...(isolated?.violations?.length ? { violations: isolated.violations } : {}),
   };
 }

@@ -28,11 +28,7 @@ export interface PluginEnvOptions {
  * caller's extras, then the protocol's own variables, which always win.
  */
 export function buildPluginEnv(o: PluginEnvOptions): Record<string, string> {
-  const env: Record<string, string> = {};
-  const hostEnv = o.hostEnv ?? process.env;
-  for (const [key, value] of Object.entries(hostEnv)) {
-    if (value !== undefined && allowed(o.policy, key)) env[key] = value;
-  }
+  const env = filterHostEnv(o.policy, o.hostEnv);
   Object.assign(env, o.extra);
   const ports = o.portRange ?? DEFAULT_PORT_RANGE;
   env[o.handshake.magicCookieKey] = o.handshake.magicCookieValue;
@@ -45,6 +41,18 @@ export function buildPluginEnv(o: PluginEnvOptions): Record<string, string> {
   else delete env[PluginEnv.ClientCert];
   // We never ask for yamux multiplexing; an inherited value must not make the plugin try it.
   delete env[PluginEnv.MultiplexGrpc];
+  return env;
+}
+
+/** The host variables `policy` lets through (go-plugin-wire.md §1; envelope plugins use it too). */
+export function filterHostEnv(
+  policy: EnvPolicy,
+  hostEnv: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(hostEnv)) {
+    if (value !== undefined && allowed(policy, key)) env[key] = value;
+  }
   return env;
 }
 
