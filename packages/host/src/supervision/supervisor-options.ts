@@ -75,3 +75,11 @@ export interface SupervisorStatus {
   /** The last failure, in words. */
   lastError: string | undefined;
 }
+
+/** What {@link Supervisor.reload} may change. */
+export interface ReloadChanges {
+  version?: string;
+  config?: unknown;
+  artifact?: string;
+  launch?: SupervisorOptions<VersionedServices>["launch"];
+}

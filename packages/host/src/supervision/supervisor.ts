@@ -1,6 +1,6 @@
 import { ErrorCode, PlugwireError } from "@plugwire/contract";
-import { type MemorySampler, startMemorySampler } from "../ephemeral/memory-sampler.js";
-import { lifetimeRecord, type RunStatus, randomId } from "../ephemeral/run-record.js";
+import { startMemorySampler } from "../ephemeral/memory-sampler.js";
+import { type RunStatus, randomId } from "../ephemeral/run-record.js";
 import { createStderrCapture, type StderrCapture } from "../ephemeral/stderr-capture.js";
 import type { Plugin } from "../host/plugin.js";
 import type { AnyClients, VersionedServices } from "../host/types.js";
@@ -17,32 +17,13 @@ import {
   SupervisorEvents,
   type SupervisorState,
 } from "./events.js";
-import { type Fingerprint, fingerprint, fingerprintChanges } from "./fingerprint.js";
+import { type Fingerprint, fingerprintChanges } from "./fingerprint.js";
 import { type ProbeResult, type StopProber, startHealthProber } from "./health-prober.js";
+import { type Lifetime, lifetimeRunRecord, specFingerprint } from "./lifetime.js";
 import { type ReadyWaiter, waitForReady } from "./ready.js";
-import type { SupervisorOptions, SupervisorStatus } from "./supervisor-options.js";
+import type { ReloadChanges, SupervisorOptions, SupervisorStatus } from "./supervisor-options.js";
 
-/** What {@link Supervisor.reload} may change. */
-export interface ReloadChanges {
-  version?: string;
-  config?: unknown;
-  artifact?: string;
-  launch?: SupervisorOptions<VersionedServices>["launch"];
-}
-
-interface Lifetime<V extends VersionedServices> {
-  n: number;
-  plugin: Plugin<V>;
-  fingerprint: Fingerprint;
-  startedAt: number;
-  startedWall: Date;
-  sampler: MemorySampler;
-  stderr: StderrCapture;
-  stopProber: StopProber;
-  cancelStable: () => void;
-  /** Set when we end it on purpose: how its record reads. */
-  ending?: { status: RunStatus; cause: string };
-}
+export type { ReloadChanges };
 
 /**
  * A long-running plugin kept alive: launched through a {@link PluginHost}, probed every 5 s (go-plugin
@@ -390,16 +371,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
   }
 
   #fingerprint(signal: AbortSignal | undefined): Promise<Fingerprint> {
-    const { launch, version, config } = this.#o;
-    const artifact = this.#o.artifact ?? (launch.command?.includes("/") ? launch.command : undefined);
-    const spec = {
-      config,
-      args: launch.args ?? [],
-      env: launch.env ?? {},
-      command: launch.command,
-      source: launch.source,
-    };
-    return fingerprint({ version, artifact, config: spec, signal });
+    return specFingerprint(this.#o, signal);
   }
 
   #record(
@@ -411,18 +383,14 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     ending: { status: RunStatus; cause: string },
     stderr: StderrCapture,
   ): void {
-    const record = lifetimeRecord({
-      id: (this.#o.newId ?? randomId)(),
+    const record = lifetimeRunRecord(this.#o, {
       runId: this.#runId,
-      plugin: this.name,
-      version: life ? life.fingerprint.version : this.#o.version,
-      attempt: n,
-      ending,
-      startedAt: startedWall,
+      n,
+      startedWall,
       durationMs: Math.max(0, this.#clock.now() - startedAt),
-      pid: life?.plugin.pid,
+      life,
       exit,
-      peakMemoryBytes: life?.sampler.stop(),
+      ending,
       stderr,
     });
     this.#emit("exited", { lifetime: n, expected: ending.status === "success", record });
