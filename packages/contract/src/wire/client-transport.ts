@@ -19,6 +19,10 @@ export interface PluginTransportOptions {
   address: PluginAddress;
   /** AutoMTLS material; plain HTTP/2 (h2c prior knowledge) when absent. */
   tls?: MutualTls | undefined;
+  /** Largest message accepted from the peer (default 2^31-1, go-plugin's host limit). */
+  readMaxBytes?: number | undefined;
+  /** Largest message sent; bigger ones fail locally with RESOURCE_EXHAUSTED (default 2^31-1). */
+  writeMaxBytes?: number | undefined;
 }
 
 /**
@@ -29,6 +33,8 @@ export interface PluginTransportOptions {
  */
 export function createPluginTransport(options: PluginTransportOptions): PluginTransport {
   const { address } = options;
+  const readMaxBytes = options.readMaxBytes ?? MAX_MESSAGE_BYTES;
+  const writeMaxBytes = options.writeMaxBytes ?? MAX_MESSAGE_BYTES;
   const secure = options.tls !== undefined;
   const baseUrl = secure ? "https://localhost" : "http://localhost";
   const createConnection = (): net.Socket => {
@@ -53,15 +59,16 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
   const grpc = createGrpcTransport({
     baseUrl,
     sessionManager,
-    readMaxBytes: MAX_MESSAGE_BYTES,
-    writeMaxBytes: MAX_MESSAGE_BYTES,
+    readMaxBytes,
+    writeMaxBytes,
   });
   // Unary calls (nearly all plugin traffic) take a lean path on the same session; streams
   // (broker, stdio, user streams) keep connect-node's implementation.
   const transport: Transport = {
     unary: createUnaryCall(
       (path, headers) => sessionManager.request("POST", path, headers, {}),
-      MAX_MESSAGE_BYTES,
+      readMaxBytes,
+      writeMaxBytes,
     ),
     stream: (...args) => grpc.stream(...args),
   };

@@ -30,9 +30,14 @@ const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = http2.const
  * AbortControllers per call: most of a local call's CPU, and GC) with plain stream events, and keeps
  * its observable behaviour: the same request headers, Connect's own validators for any non-OK
  * response (so errors, codes and metadata are the ones connect-node raises), `ConnectError`
- * codes for deadlines, aborts and HTTP/2 resets, and read/write size limits.
+ * codes for deadlines, aborts and HTTP/2 resets, and read/write size limits (`maxBytes` is the read
+ * limit; `writeMaxBytes` defaults to it).
  */
-export function createUnaryCall(open: OpenStream, maxBytes: number): Transport["unary"] {
+export function createUnaryCall(
+  open: OpenStream,
+  maxBytes: number,
+  writeMaxBytes: number = maxBytes,
+): Transport["unary"] {
   return async function unary<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
     signal: AbortSignal | undefined,
@@ -43,9 +48,9 @@ export function createUnaryCall(open: OpenStream, maxBytes: number): Transport["
     if (signal?.aborted) throw ConnectError.from(signal.reason, Code.Canceled);
     const message = isMessage(input, method.input) ? input : create(method.input, input);
     const bytes = toBinary(method.input, message as MessageShape<I>);
-    if (bytes.byteLength > maxBytes) {
+    if (bytes.byteLength > writeMaxBytes) {
       throw new ConnectError(
-        `message size ${bytes.byteLength} is larger than configured writeMaxBytes ${maxBytes}`,
+        `message size ${bytes.byteLength} is larger than configured writeMaxBytes ${writeMaxBytes}`,
         Code.ResourceExhausted,
       );
     }

@@ -24,6 +24,12 @@ export interface PluginHostOptions<V extends VersionedServices> {
   handshake: HandshakeConfig;
   /** App protocol version → services, e.g. `{ 1: { kv: KV } }`. All keys are offered. */
   versions: V;
+  /**
+   * Largest gRPC message accepted from a plugin, and sent to one (bytes). Default 2^31-1 each, as
+   * go-plugin's host sets; a bigger message fails the call with RESOURCE_EXHAUSTED naming the plugin.
+   */
+  readMaxBytes?: number;
+  writeMaxBytes?: number;
   /** Where host and plugin logs go (pino works). Default: compact lines on stderr, level info. */
   logger?: Logger;
   /** go-plugin AutoMTLS: a fresh P-521 identity per launch, mutual verification. Default false. */
@@ -160,6 +166,8 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
       autoMtls: options.autoMtls ?? o.autoMtls ?? false,
       startTimeoutMs: options.startTimeoutMs ?? o.startTimeoutMs ?? 60_000,
       closeGraceMs: options.closeGraceMs ?? o.closeGraceMs ?? 2000,
+      readMaxBytes: o.readMaxBytes,
+      writeMaxBytes: o.writeMaxBytes,
       socketRoot: o.socketRoot,
       socketGroup: o.socketGroup,
       secureConfig: options.secureConfig,

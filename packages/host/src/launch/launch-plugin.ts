@@ -40,6 +40,9 @@ export interface ResolvedLaunch<V extends VersionedServices> {
   autoMtls: boolean;
   startTimeoutMs: number;
   closeGraceMs: number;
+  /** Message size limits of the plugin connection (default 2^31-1 each). */
+  readMaxBytes?: number | undefined;
+  writeMaxBytes?: number | undefined;
   socketRoot?: string | undefined;
   socketGroup?: string | undefined;
   secureConfig?: SecureConfig | undefined;
@@ -137,7 +140,12 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
         { plugin: name },
       );
     }
-    const connection = createPluginTransport({ address: handshake, tls });
+    const connection = createPluginTransport({
+      address: handshake,
+      tls,
+      readMaxBytes: o.readMaxBytes,
+      writeMaxBytes: o.writeMaxBytes,
+    });
     const lifetime = new AbortController();
     const broker = createBroker({ plugin: name, socketDir, tls });
     const plugin = new Plugin<V>({

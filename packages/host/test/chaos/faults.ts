@@ -7,7 +7,7 @@ import { EmptySchema, GetResponseSchema, KV } from "../../../../examples/go-plug
 import { ErrorCode, PlugwireError } from "../../src/index.js";
 import { repoRoot } from "../support/go-fixtures.js";
 import { descendants, waitUntil } from "../support/leaks.js";
-import { baseline, caseProcesses, checkResources } from "./invariants.js";
+import { baseline, caseProcesses, checkResources, checkTypedError } from "./invariants.js";
 import { type CaseContext, type CaseResult, type ChaosCase, fixtureCommand } from "./matrix.js";
 
 const MiB = 1024 * 1024;
@@ -130,22 +130,42 @@ export const protocolFaults: ChaosCase[] = [
     run: (ctx) => launchFails(ctx, "silent", ErrorCode.HandshakeTimeout, { startTimeoutMs: 500 }),
   },
   {
-    fault: "oversized message (5 MiB > Go's 4 MiB)",
+    fault: "oversized message (Go's 4 MiB; host limits)",
     async run(ctx) {
       const p = await ctx.launch();
       const value = new Uint8Array(5 * MiB).fill(7);
       const put = p.clients.kv.put({ key: "big", value });
+      let first: string;
       if (ctx.lang === "go") {
         const err = await rejection(put, "put(5 MiB)");
         if (ConnectError.from(err).code !== Code.ResourceExhausted) throw new Error(label(err));
         await p.ping();
-        return { outcome: label(err), error: err };
+        first = `Go ${label(err)}`;
+      } else {
+        // The SDK's limit is go-plugin's host limit, 2^31-1: 5 MiB must round-trip intact.
+        await put;
+        const back = await p.clients.kv.get({ key: "big" });
+        if (back.value.byteLength !== value.byteLength) throw new Error(`got ${back.value.byteLength} bytes`);
+        first = "SDK 5 MiB ok";
       }
-      // The SDK's limit is go-plugin's host limit, 2^31-1: 5 MiB must round-trip intact.
-      await put;
-      const back = await p.clients.kv.get({ key: "big" });
-      if (back.value.byteLength !== value.byteLength) throw new Error(`got ${back.value.byteLength} bytes`);
-      return { outcome: "accepted (limit 2^31-1), round-trips" };
+      // A host with configured limits: 5 MiB out exceeds writeMaxBytes, 2 MiB back exceeds readMaxBytes.
+      const host = ctx.extraHost({ readMaxBytes: MiB, writeMaxBytes: 4 * MiB });
+      const q = await host.launch(ctx.options());
+      const tooBig = await rejection(q.clients.kv.put({ key: "big", value }), "put(5 MiB)");
+      await q.clients.kv.put({ key: "two", value: new Uint8Array(2 * MiB).fill(2) });
+      const tooBigBack = await rejection(q.clients.kv.get({ key: "two" }), "get(2 MiB)");
+      for (const err of [tooBig, tooBigBack]) {
+        if (ConnectError.from(err).code !== Code.ResourceExhausted) throw new Error(label(err));
+        const bad = checkTypedError(err, ctx.name);
+        if (bad) throw new Error(bad);
+      }
+      await q.ping(); // the plugin stays up, and small calls still work
+      if ((await q.clients.kv.get({ key: "none" })).value.byteLength !== 0)
+        throw new Error("unexpected value");
+      return {
+        outcome: `${first}; write>4 MiB and read>1 MiB: ${label(tooBig)}, plugin up`,
+        error: tooBigBack,
+      };
     },
   },
   {
