@@ -26,7 +26,10 @@ async function superviseOnce(host, tsKvPlugin) {
     backoff: { initialMs: 200, maxMs: 2000 },
   });
   const transitions = [];
-  supervisor.on("*", (event) => transitions.push(event.type));
+  supervisor.on("*", (event) => {
+    if (event.type === "state") transitions.push(event.to);
+    else if (event.type === "restarting") transitions.push(`(restart in ${event.delayMs} ms: ${event.reason})`);
+  });
   supervisor.start();
   const first = await supervisor.ready({ timeoutMs: 30_000 });
   line(`running as pid ${first.pid}; killing it with SIGKILL to simulate a crash…`);
@@ -38,7 +41,7 @@ async function superviseOnce(host, tsKvPlugin) {
   const second = await supervisor.ready({ timeoutMs: 30_000 });
   await second.clients.kv.put({ key: "after-crash", value: new TextEncoder().encode("still here") });
   line(`restarted as pid ${second.pid}; a call on the new process answered`);
-  line(`events: ${transitions.join(" → ")}`);
+  line(`states: ${transitions.join(" → ")}`);
   const status = supervisor.status();
   line(`status(): state=${status.state} restarts=${status.restarts ?? "?"}`);
   await supervisor.stop();
