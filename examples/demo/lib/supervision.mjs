@@ -28,7 +28,8 @@ async function superviseOnce(host, tsKvPlugin) {
   const transitions = [];
   supervisor.on("*", (event) => {
     if (event.type === "state") transitions.push(event.to);
-    else if (event.type === "restarting") transitions.push(`(restart in ${event.delayMs} ms: ${event.reason})`);
+    else if (event.type === "restarting")
+      transitions.push(`(restart in ${event.delayMs} ms: ${event.reason})`);
   });
   supervisor.start();
   const first = await supervisor.ready({ timeoutMs: 30_000 });
