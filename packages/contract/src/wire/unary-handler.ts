@@ -195,9 +195,10 @@ class LeanCall {
     return this.responseTrailer;
   }
 
+  /** As connect-node builds it: scheme from the connection, authority as sent (never validated). */
   get url(): string {
-    const authority = this.headers[":authority"] ?? "localhost";
-    return `http://${authority}${this.headers[":path"] ?? ""}`;
+    const scheme = this.stream.session?.encrypted ? "https" : "http";
+    return `${scheme}://${this.headers[":authority"] ?? "localhost"}${this.headers[":path"] ?? ""}`;
   }
 
   /** Runs the interceptors and the handler, as Connect's `invokeUnaryImplementation` does. */
