@@ -17,6 +17,29 @@ export function sha256Digest(bytes: Uint8Array | string): Digest {
   return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
+/** A streaming sha256 that also counts bytes: `update` per chunk, `digest` once at the end. */
+export interface Sha256Stream {
+  update(chunk: Uint8Array): void;
+  readonly size: number;
+  digest(): Digest;
+}
+
+/** Creates a {@link Sha256Stream} (for content written or read in chunks, never held whole). */
+export function createSha256(): Sha256Stream {
+  const hash: Hash = createHash("sha256");
+  let size = 0;
+  return {
+    update(chunk) {
+      size += chunk.length;
+      hash.update(chunk);
+    },
+    get size() {
+      return size;
+    },
+    digest: () => `sha256:${hash.digest("hex")}`,
+  };
+}
+
 /** A streaming sha256 + size check for one descriptor: `update` per chunk, `verify` at the end. */
 export interface DigestCheck {
   update(chunk: Uint8Array): void;
@@ -31,24 +54,22 @@ export function createDigestCheck(
   expectedSize: number | undefined,
   what: string,
 ): DigestCheck {
-  const hash: Hash = createHash("sha256");
-  let size = 0;
+  const hash = createSha256();
   const mismatch = (message: string) =>
     deliveryError(ErrorCode.ChecksumMismatch, `${what}: ${message}`, { details: { expected, expectedSize } });
   return {
     update(chunk) {
-      size += chunk.length;
-      if (expectedSize !== undefined && size > expectedSize)
+      if (expectedSize !== undefined && hash.size + chunk.length > expectedSize)
         throw mismatch(`more than the declared ${expectedSize} bytes`);
       hash.update(chunk);
     },
     get size() {
-      return size;
+      return hash.size;
     },
     verify() {
-      if (expectedSize !== undefined && size !== expectedSize)
-        throw mismatch(`size ${size} differs from the declared ${expectedSize}`);
-      const actual = `sha256:${hash.digest("hex")}`;
+      if (expectedSize !== undefined && hash.size !== expectedSize)
+        throw mismatch(`size ${hash.size} differs from the declared ${expectedSize}`);
+      const actual = hash.digest();
       if (actual !== expected) throw mismatch(`digest ${actual} differs from the expected ${expected}`);
     },
   };

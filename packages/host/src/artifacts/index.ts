@@ -35,13 +35,14 @@ export {
   type RegistryCredential,
   staticCredentials,
 } from "./oci/auth.js";
+export type { BlobFile } from "./oci/blob-body.js";
 export {
   createRegistryClient,
   type RegistryClient,
   type RegistryClientOptions,
   type TransferProgress,
 } from "./oci/client.js";
-export { openLayout } from "./oci/layout.js";
+export { type OciLayout, openLayout } from "./oci/layout.js";
 export { type OciReference, parseReference } from "./oci/reference.js";
 export { assertSafeSegment } from "./safe-segment.js";
 export { createOciAnnotationLookup, type OciAnnotationLookupOptions } from "./source/annotation-lookup.js";
@@ -56,4 +57,11 @@ export {
 export { createLastKnownGood, type LastKnownGoodStore, type LaunchSpec } from "./staging/last-known-good.js";
 export { applyLocalOverrides, type OverrideResult, type PluginAssignment } from "./staging/override.js";
 export { type StagedPlugin, type StageOptions, stagePlugin } from "./staging/stage.js";
-export { createTarGz, DEFAULT_TAR_LIMITS, extractTarGz, type TarLimits } from "./staging/tarball.js";
+export {
+  createTarGz,
+  DEFAULT_TAR_LIMITS,
+  extractTarGz,
+  type TarFileOnDisk,
+  type TarLimits,
+  tarGzFromFiles,
+} from "./staging/tarball.js";

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { ErrorCode } from "@plugwire/contract";
 import type { Digest } from "../digest.js";
@@ -6,7 +5,7 @@ import { deliveryError } from "../failure.js";
 import { type OciLayout, openLayout } from "../oci/layout.js";
 import { type Descriptor, type ImageIndex, type ImageManifest, OciMediaType } from "../oci/media-types.js";
 import { assertSafeSegment } from "../safe-segment.js";
-import { createTarGz } from "../staging/tarball.js";
+import { tarGzFromFiles } from "../staging/tarball.js";
 import { Annotation, EMPTY_CONFIG, PluginMediaType, type PluginRuntime, parsePlatform } from "./format.js";
 import {
   encodeEnvelope,
@@ -52,12 +51,12 @@ async function layerFor(layout: OciLayout, p: PackagePlatform): Promise<Descript
   const entry = assertSafeSegment("entry name", basename(p.entry));
   const annotations: Record<string, string> = { [Annotation.Entry]: entry, [Annotation.OciTitle]: entry };
   if (p.runtime && p.runtime !== "exec") annotations[Annotation.Runtime] = p.runtime;
-  const entryBytes = await readFile(p.entry);
-  if (!p.tarball && !p.files?.length) return layout.putBlob(entryBytes, PluginMediaType.Binary, annotations);
-  const files = [{ name: entry, bytes: entryBytes, mode: 0o755 }];
+  // Streamed into the layout: binaries may be hundreds of MiB.
+  if (!p.tarball && !p.files?.length) return layout.putBlobFrom(p.entry, PluginMediaType.Binary, annotations);
+  const files = [{ name: entry, path: p.entry, mode: 0o755 }];
   for (const f of p.files ?? [])
-    files.push({ name: assertSafeSegment("file name", basename(f)), bytes: await readFile(f), mode: 0o644 });
-  return layout.putBlob(createTarGz(files), OciMediaType.LayerTarGzip, annotations);
+    files.push({ name: assertSafeSegment("file name", basename(f)), path: f, mode: 0o644 });
+  return layout.putBlobFrom(tarGzFromFiles(files), OciMediaType.LayerTarGzip, annotations);
 }
 
 /**

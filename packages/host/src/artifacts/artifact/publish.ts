@@ -36,8 +36,9 @@ async function pushManifestTree(
     for (const child of parsed.manifests)
       await pushManifestTree(client, ref, layout, child, child.digest, signal);
   } else {
+    // Streamed from the layout: plugin layers may be hundreds of MiB.
     for (const blob of [parsed.config, ...parsed.layers])
-      await client.pushBlob(ref, await layout.getBlob(blob.digest), { signal });
+      await client.pushBlobFile(ref, layout.blobFile(blob), { signal });
   }
   await client.putManifest(ref, target, bytes, desc.mediaType, { signal });
 }

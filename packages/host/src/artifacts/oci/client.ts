@@ -8,7 +8,15 @@ import {
   fetchBearerToken,
   parseChallenge,
 } from "./auth.js";
-import { statusError, streamToFile, type TimedResponse, timedFetch } from "./http.js";
+import { assertBlobFile, type BlobFile, verifiedFileBody } from "./blob-body.js";
+import {
+  type RequestBody,
+  statusError,
+  streamToFile,
+  type TimedRequestInit,
+  type TimedResponse,
+  timedFetch,
+} from "./http.js";
 import { type Descriptor, MANIFEST_ACCEPT } from "./media-types.js";
 import { isLoopbackRegistry, type OciReference } from "./reference.js";
 
@@ -66,8 +74,14 @@ export interface RegistryClient {
   ): Promise<Uint8Array>;
   /** Stream a blob to `path`, checking size and digest on the way; the file is removed on any failure. */
   downloadBlob(ref: OciReference, desc: Descriptor, path: string, options?: CallOptions): Promise<void>;
-  /** Upload a blob unless the registry already has it. */
+  /** Upload a small in-memory blob (config, signature envelope) unless the registry already has it. */
   pushBlob(ref: OciReference, bytes: Uint8Array, options?: CallOptions): Promise<Descriptor>;
+  /**
+   * Upload a blob streamed from a file unless the registry already has it; the file is hashed while it
+   * is sent and a mismatch with `file.digest`/`file.size` fails with `CHECKSUM_MISMATCH` before the
+   * registry gets a complete body. Memory use does not grow with the blob size.
+   */
+  pushBlobFile(ref: OciReference, file: BlobFile, options?: CallOptions): Promise<Descriptor>;
   /** PUT a manifest under `target` (a tag or its digest); returns its digest. */
   putManifest(
     ref: OciReference,
@@ -138,7 +152,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   async function send(
     ref: OciReference,
     url: string,
-    init: RequestInit & { headers?: Record<string, string> },
+    init: TimedRequestInit & { headers?: Record<string, string> },
     push: boolean,
     what: string,
     signal?: AbortSignal,
@@ -241,6 +255,40 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return r;
   }
 
+  /**
+   * Distribution spec push: `HEAD /blobs/<digest>` (present → done), `POST /blobs/uploads/` for a
+   * session, then one monolithic `PUT <location>?digest=…` with `Content-Length`. HEAD and POST carry
+   * no body, so a 401 challenge is learned and answered there and the PUT goes out already
+   * authenticated; if it is challenged anyway, `body` is called again for the retry.
+   */
+  async function uploadBlob(
+    ref: OciReference,
+    desc: Descriptor,
+    body: (touch: () => void) => RequestBody,
+    signal?: AbortSignal,
+  ): Promise<Descriptor> {
+    const { digest, size } = desc;
+    const what = `blob upload ${ref.registry}/${ref.repository}@${digest}`;
+    const head = await send(ref, `${baseUrl(ref)}/blobs/${digest}`, { method: "HEAD" }, true, what, signal);
+    head.done();
+    if (head.response.ok) return desc;
+    const start = await send(ref, `${baseUrl(ref)}/blobs/uploads/`, { method: "POST" }, true, what, signal);
+    await start.response.body?.cancel();
+    start.done();
+    const location = start.response.headers.get("location");
+    if (start.response.status !== 202 || !location) throw await statusError(start.response, what);
+    const url = new URL(location, baseUrl(ref));
+    url.searchParams.set("digest", digest);
+    options.onProgress?.({ direction: "upload", digest, bytes: 0, total: size });
+    const headers = { "content-type": "application/octet-stream", "content-length": String(size) };
+    const put = await send(ref, url.toString(), { method: "PUT", body, headers }, true, what, signal);
+    put.done();
+    if (put.response.status !== 201) throw await statusError(put.response, what);
+    await put.response.body?.cancel();
+    options.onProgress?.({ direction: "upload", digest, bytes: size, total: size });
+    return desc;
+  }
+
   return {
     findManifest,
     async getManifest(ref, call = {}) {
@@ -277,48 +325,32 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
       );
     },
 
-    async pushBlob(ref, bytes, call = {}) {
-      const digest = sha256Digest(bytes);
-      const desc: Descriptor = { mediaType: "application/octet-stream", digest, size: bytes.length };
-      const what = `blob upload ${ref.registry}/${ref.repository}@${digest}`;
-      const head = await send(
+    pushBlob(ref, bytes, call = {}) {
+      const desc: Descriptor = {
+        mediaType: "application/octet-stream",
+        digest: sha256Digest(bytes),
+        size: bytes.length,
+      };
+      return uploadBlob(ref, desc, () => bytes, call.signal);
+    },
+
+    async pushBlobFile(ref, file, call = {}) {
+      await assertBlobFile(file);
+      const desc: Descriptor = {
+        mediaType: "application/octet-stream",
+        digest: file.digest,
+        size: file.size,
+      };
+      return uploadBlob(
         ref,
-        `${baseUrl(ref)}/blobs/${digest}`,
-        { method: "HEAD" },
-        true,
-        what,
+        desc,
+        (touch) =>
+          verifiedFileBody(file, (bytes) => {
+            touch();
+            options.onProgress?.({ direction: "upload", digest: file.digest, bytes, total: file.size });
+          }),
         call.signal,
       );
-      head.done();
-      if (head.response.ok) return desc;
-      const start = await send(
-        ref,
-        `${baseUrl(ref)}/blobs/uploads/`,
-        { method: "POST" },
-        true,
-        what,
-        call.signal,
-      );
-      await start.response.body?.cancel();
-      start.done();
-      const location = start.response.headers.get("location");
-      if (start.response.status !== 202 || !location) throw await statusError(start.response, what);
-      const url = new URL(location, baseUrl(ref));
-      url.searchParams.set("digest", digest);
-      options.onProgress?.({ direction: "upload", digest, bytes: 0, total: bytes.length });
-      const put = await send(
-        ref,
-        url.toString(),
-        { method: "PUT", body: bytes, headers: { "content-type": "application/octet-stream" } },
-        true,
-        what,
-        call.signal,
-      );
-      put.done();
-      if (put.response.status !== 201) throw await statusError(put.response, what);
-      await put.response.body?.cancel();
-      options.onProgress?.({ direction: "upload", digest, bytes: bytes.length, total: bytes.length });
-      return desc;
     },
 
     async putManifest(ref, target, bytes, mediaType, call = {}) {

@@ -17,6 +17,18 @@ export interface TimedResponse {
   fail(err: unknown): PlugwireError;
 }
 
+/**
+ * A request whose body may be produced per attempt: a function gets the idle timer's `touch` so an
+ * upload keeps the timeout alive while bytes move, and is called again if the request is retried
+ * (a stream body cannot be replayed, a file can be reopened).
+ */
+export type TimedRequestInit = Omit<RequestInit, "body"> & {
+  body?: RequestBody | ((touch: () => void) => RequestBody) | null;
+};
+
+/** What `fetch` accepts as a request body (`BodyInit`, which Node's types do not name globally). */
+export type RequestBody = NonNullable<RequestInit["body"]>;
+
 /** Options of one timed request. */
 export interface TimedFetchOptions {
   signal?: AbortSignal | undefined;
@@ -32,7 +44,7 @@ export interface TimedFetchOptions {
  */
 export async function timedFetch(
   url: string,
-  init: RequestInit,
+  init: TimedRequestInit,
   options: TimedFetchOptions,
 ): Promise<TimedResponse> {
   const controller = new AbortController();
@@ -45,6 +57,10 @@ export async function timedFetch(
   let timer = arm();
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  const touch = () => {
+    clearTimeout(timer);
+    timer = arm();
+  };
   const done = () => {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
@@ -52,6 +68,9 @@ export async function timedFetch(
   const fail = (err: unknown): PlugwireError => {
     done();
     if (err instanceof PlugwireError) return err;
+    // A request body stream that failed (e.g. a digest check) surfaces as fetch's TypeError cause.
+    if (err instanceof Error && err.cause instanceof PlugwireError && !options.signal?.aborted)
+      return err.cause;
     if (options.signal?.aborted)
       return deliveryError(ErrorCode.Aborted, `${options.what}: aborted`, {
         cause: err,
@@ -72,16 +91,16 @@ export async function timedFetch(
   };
   if (options.signal?.aborted) throw fail(options.signal.reason);
   try {
-    const response = await fetch(url, { ...init, signal: controller.signal });
-    return {
-      response,
-      touch: () => {
-        clearTimeout(timer);
-        timer = arm();
-      },
-      done,
-      fail,
-    };
+    const body = typeof init.body === "function" ? init.body(touch) : init.body;
+    // A stream body needs `duplex: "half"` (fetch spec RequestInit.duplex). `window: null` plus
+    // `redirect: "error"` stop undici cloning the request for a redirect, which tees the body and keeps
+    // every sent chunk in memory (nodejs/undici#4058); a stream body could not follow a redirect anyway.
+    const streaming =
+      body instanceof globalThis.ReadableStream
+        ? { duplex: "half" as const, window: null, redirect: "error" as const }
+        : {};
+    const response = await fetch(url, { ...init, ...streaming, body, signal: controller.signal });
+    return { response, touch, done, fail };
   } catch (err) {
     throw fail(err);
   }

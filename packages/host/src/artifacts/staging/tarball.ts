@@ -1,7 +1,9 @@
 import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { createGunzip, gzipSync } from "node:zlib";
+import { pipeline, Readable } from "node:stream";
+import { createGunzip, createGzip, gzipSync } from "node:zlib";
 import { ErrorCode } from "@plugwire/contract";
 import { deliveryError } from "../failure.js";
 import { assertSafeSegment } from "../safe-segment.js";
@@ -36,28 +38,66 @@ function octal(value: number, width: number): string {
   return `${value.toString(8).padStart(width - 1, "0")}\0`;
 }
 
+function ustarHeader(name: string, size: number, mode = 0o644): Buffer {
+  assertSafeSegment("tarball entry name", name);
+  const h = Buffer.alloc(BLOCK);
+  h.write(name, 0, 100, "utf8");
+  h.write(octal(mode, 8), 100, "ascii");
+  h.write(octal(0, 8), 108, "ascii");
+  h.write(octal(0, 8), 116, "ascii");
+  h.write(octal(size, 12), 124, "ascii");
+  h.write(octal(0, 12), 136, "ascii");
+  h.write("        ", 148, "ascii");
+  h.write("0", 156, "ascii");
+  h.write("ustar\u000000", 257, "ascii");
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
+  return h;
+}
+
+const padding = (size: number) => Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK);
+
 /** A gzip'd ustar archive of regular files with single-segment names (deterministic: mtime 0, uid/gid 0). */
 export function createTarGz(files: readonly TarFile[]): Uint8Array {
   const parts: Buffer[] = [];
-  for (const f of files) {
-    assertSafeSegment("tarball entry name", f.name);
-    const h = Buffer.alloc(BLOCK);
-    h.write(f.name, 0, 100, "utf8");
-    h.write(octal(f.mode ?? 0o644, 8), 100, "ascii");
-    h.write(octal(0, 8), 108, "ascii");
-    h.write(octal(0, 8), 116, "ascii");
-    h.write(octal(f.bytes.length, 12), 124, "ascii");
-    h.write(octal(0, 12), 136, "ascii");
-    h.write("        ", 148, "ascii");
-    h.write("0", 156, "ascii");
-    h.write("ustar\u000000", 257, "ascii");
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
-    parts.push(h, Buffer.from(f.bytes), Buffer.alloc((BLOCK - (f.bytes.length % BLOCK)) % BLOCK));
-  }
+  for (const f of files)
+    parts.push(ustarHeader(f.name, f.bytes.length, f.mode), Buffer.from(f.bytes), padding(f.bytes.length));
   parts.push(Buffer.alloc(BLOCK * 2));
   return gzipSync(Buffer.concat(parts));
+}
+
+/** One file on disk for {@link tarGzFromFiles}. */
+export interface TarFileOnDisk {
+  name: string;
+  path: string;
+  mode?: number;
+}
+
+/**
+ * The same archive as {@link createTarGz}, streamed from files on disk so large binaries are never
+ * held in memory. Sizes are taken up front (ustar headers precede the data); a file whose length
+ * changes while it is read fails the stream with `ARTIFACT_INVALID` instead of writing a corrupt archive.
+ */
+export function tarGzFromFiles(files: readonly TarFileOnDisk[]): Readable {
+  async function* blocks(): AsyncGenerator<Buffer> {
+    for (const f of files) {
+      const { size } = await stat(f.path);
+      yield ustarHeader(f.name, size, f.mode);
+      let read = 0;
+      for await (const chunk of createReadStream(f.path) as AsyncIterable<Buffer>) {
+        read += chunk.length;
+        if (read > size) break;
+        yield chunk;
+      }
+      if (read !== size)
+        throw deliveryError(ErrorCode.ArtifactInvalid, `${f.path} changed size while it was archived`);
+      yield padding(size);
+    }
+    yield Buffer.alloc(BLOCK * 2);
+  }
+  // pipeline (not .pipe) so a read error destroys the gzip stream and reaches whoever consumes it.
+  return pipeline(Readable.from(blocks()), createGzip(), () => {});
 }
 
 function field(h: Buffer, start: number, len: number): string {
