@@ -2,7 +2,7 @@
 // the observation time, so a test can rebuild exactly what the plugin sent and compare field by field.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { stableUuid, types } from "@plugwire/plugin-sdk";
+import { stableUuid, types } from "@plugwire/plugin-sdk/runner";
 
 /** Config keys this runner checks; each must be set (non-empty) for the evidence to be satisfied. */
 export const REQUIRED_KEYS = ["hostname", "environment"] as const;

@@ -1,5 +1,5 @@
 // A runner protocol 1 plugin: Configure + Eval, no Init (the SDK answers Init with UNIMPLEMENTED).
-import { defineRunner } from "@plugwire/plugin-sdk";
+import { defineRunner } from "@plugwire/plugin-sdk/runner";
 import { buildEvidence } from "./evidence.js";
 
 /** A fresh plugin definition (one per process). `now` is injectable for tests. */

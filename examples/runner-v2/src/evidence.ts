@@ -2,7 +2,7 @@
 // observation time, so a test can rebuild exactly what the plugin sent and compare field by field.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { stableUuid, types } from "@plugwire/plugin-sdk";
+import { stableUuid, types } from "@plugwire/plugin-sdk/runner";
 
 /** Inputs of {@link buildEvidence}. */
 export interface EvidenceInput {

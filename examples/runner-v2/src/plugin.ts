@@ -1,5 +1,5 @@
 // A runner protocol 2 plugin: Configure, Init (upserts templates through ApiHelper), Eval.
-import { defineRunner } from "@plugwire/plugin-sdk";
+import { defineRunner } from "@plugwire/plugin-sdk/runner";
 import { buildEvidence, riskTemplates, subjectTemplate } from "./evidence.js";
 
 const policiesOf = (paths: readonly string[]) => (paths.length > 0 ? [...paths] : ["default"]);

@@ -1,6 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { ErrorCode, type HandshakeConfig, type Logger, PlugwireError } from "@plugwire/contract";
+import { ErrorCode, type HandshakeConfig, type Logger, PlugwireError } from "@plugwire/contract/wire";
 
 /**
  * One gRPC service of a plugin set: the generated descriptor and its implementation, type-checked

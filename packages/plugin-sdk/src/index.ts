@@ -2,7 +2,8 @@
 // Imported first for its side effect: under a go-plugin host, stdout is guarded before user code runs.
 import "./serve/early-guard.js";
 
-// Re-exported from @plugwire/contract so a plugin needs only this package.
+// Re-exported from @plugwire/contract's lean entries (not its index, which loads every proto) so a
+// plugin needs only this package.
 export {
   type BusEvent,
   type Daemon,
@@ -10,21 +11,25 @@ export {
   type DaemonPluginDefinition,
   type DaemonPluginInput,
   defineDaemonPlugin,
-  ErrorCode,
   type EventBus,
+  type HostInfo,
+  type ServiceRegistry,
+  type Subscription,
+  SupervisionTopic,
+} from "@plugwire/contract/daemon";
+export {
+  ErrorCode,
   type GrpcBroker,
   type HandshakeConfig,
-  type HostInfo,
   KnownHandshakes,
   type Logger,
   type PluginTransport,
   PlugwireError,
-  type ServiceRegistry,
-  type Subscription,
-  SupervisionTopic,
-} from "@plugwire/contract";
-export { type ConnectDaemonOptions, connectDaemon, type RemoteDaemon } from "./daemon/remote-daemon.js";
-export { daemonPluginServer, serveDaemonPlugin } from "./daemon/serve-daemon-plugin.js";
+} from "@plugwire/contract/wire";
+// Runner plugins (defineRunner, stableUuid, runner/results/types protos), out-of-process daemon
+// plugins (serveDaemonPlugin, connectDaemon) and input requests (callContext, requestInput) live
+// in the subpaths `@plugwire/plugin-sdk/runner`, `/daemon` and `/input`: each loads its own
+// protos, which a plain go-plugin plugin should not pay for at start-up.
 export {
   definePlugin,
   implement,
@@ -35,14 +40,7 @@ export {
   type VersionDescriptors,
   type VersionedServices,
 } from "./define-plugin.js";
-export {
-  type CallContext,
-  callContext,
-  type RequestInputArgs,
-  requestInput,
-} from "./input/request-input.js";
 export { getPluginContext, type PluginContext } from "./plugin-context.js";
-export * from "./runner/index.js";
 export { cookieMatches } from "./serve/cookie.js";
 export { type HandshakeLineInput, handshakeLine } from "./serve/handshake.js";
 export { type ListenOptions, type ListenTarget, listenForHost, listenTarget } from "./serve/listen.js";

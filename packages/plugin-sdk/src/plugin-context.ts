@@ -1,5 +1,5 @@
 import { ConnectError, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
-import { ErrorCode, type GrpcBroker, type Logger, PlugwireError } from "@plugwire/contract";
+import { ErrorCode, type GrpcBroker, type Logger, PlugwireError } from "@plugwire/contract/wire";
 
 /**
  * What a service implementation can reach while handling a call: the plugin's side of go-plugin's

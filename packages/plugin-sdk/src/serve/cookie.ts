@@ -1,4 +1,4 @@
-import type { HandshakeConfig } from "@plugwire/contract";
+import type { HandshakeConfig } from "@plugwire/contract/wire";
 
 /**
  * go-plugin's first start-up step (go-plugin-wire.md §2.1): the plugin runs only when the host set

@@ -1,4 +1,4 @@
-import { formatHandshakeLine, type PluginAddress, PluginEnv } from "@plugwire/contract";
+import { formatHandshakeLine, type PluginAddress, PluginEnv } from "@plugwire/contract/wire";
 
 /** Inputs of the handshake line. */
 export interface HandshakeLineInput {

@@ -10,7 +10,7 @@ import {
   PlugwireError,
   socketPath,
   startGrpcServer,
-} from "@plugwire/contract";
+} from "@plugwire/contract/wire";
 
 /** Options for {@link listenForHost}. */
 export interface ListenOptions {

@@ -1,4 +1,4 @@
-import { negotiateVersion, PluginEnv } from "@plugwire/contract";
+import { negotiateVersion, PluginEnv } from "@plugwire/contract/wire";
 import { type PluginDefinition, type PluginSet, pluginSetFor } from "../define-plugin.js";
 
 /** The negotiated app protocol version and the plugin set served for it. */

@@ -12,7 +12,7 @@ import {
   type PluginAddress,
   PluginEnv,
   PlugwireError,
-} from "@plugwire/contract";
+} from "@plugwire/contract/wire";
 import type { PluginDefinition, VersionDescriptors } from "../define-plugin.js";
 import type { PluginContext } from "../plugin-context.js";
 import { pluginRoutes } from "../services/register.js";

@@ -1,4 +1,4 @@
-import { PluginEnv } from "@plugwire/contract";
+import { PluginEnv } from "@plugwire/contract/wire";
 import type { StdioChannel, StdioChunk } from "../services/stdio.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { brokerProto, GrpcBroker } from "@plugwire/contract";
+import type { brokerProto, GrpcBroker } from "@plugwire/contract/wire";
 
 /**
  * `plugin.GRPCBroker` (go-plugin-wire.md §5): the host opens `StartStream` once; what it sends feeds

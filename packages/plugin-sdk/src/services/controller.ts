@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { controllerProto } from "@plugwire/contract";
+import { controllerProto } from "@plugwire/contract/wire";
 
 /**
  * `plugin.GRPCController` (go-plugin-wire.md §3–§4): `Shutdown` asks the plugin to stop. Go plugins

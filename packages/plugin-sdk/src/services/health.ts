@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { health } from "@plugwire/contract";
+import { health } from "@plugwire/contract/wire";
 
 const { HealthCheckResponse_ServingStatus: Status } = health;
 

@@ -1,5 +1,5 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import { brokerProto, controllerProto, health, stdioProto } from "@plugwire/contract";
+import { brokerProto, controllerProto, health, stdioProto } from "@plugwire/contract/wire";
 import type { PluginSet } from "../define-plugin.js";
 import { type PluginContext, pluginContextInterceptor } from "../plugin-context.js";
 import { brokerService } from "./broker.js";

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { type stdioProto as StdioTypes, stdioProto } from "@plugwire/contract";
+import { type stdioProto as StdioTypes, stdioProto } from "@plugwire/contract/wire";
 
 /** Which stream a chunk came from (`plugin.StdioData.Channel`). */
 export type StdioChannel = "stdout" | "stderr";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { types } from "@plugwire/plugin-sdk";
+import { types } from "@plugwire/plugin-sdk/runner";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as v1 from "../../../../examples/runner-v1/dist/plugin.js";
 import * as v2 from "../../../../examples/runner-v2/dist/plugin.js";

@@ -1,14 +1,8 @@
 // defineRunner in-process (real gRPC server and broker, no subprocess): the runner preset, Init
 // UNIMPLEMENTED for protocol 1, ApiHelper dialed through the broker and closed after each call.
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
-import {
-  defineRunner,
-  PlugwireError,
-  RUNNER_PRESET,
-  results,
-  runner,
-  type types,
-} from "@plugwire/plugin-sdk";
+import { PlugwireError } from "@plugwire/plugin-sdk";
+import { defineRunner, RUNNER_PRESET, results, runner, type types } from "@plugwire/plugin-sdk/runner";
 import { createTestHost, type TestHost } from "@plugwire/plugin-sdk/testing";
 import { describe, expect, it } from "vitest";
 

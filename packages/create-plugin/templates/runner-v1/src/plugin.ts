@@ -3,7 +3,7 @@
 // UNIMPLEMENTED, which is how agents tell protocol 1 plugins apart. Add `init` to move to protocol 2.
 import { existsSync } from "node:fs";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { defineRunner, stableUuid, types } from "@plugwire/plugin-sdk";
+import { defineRunner, stableUuid, types } from "@plugwire/plugin-sdk/runner";
 
 const PLUGIN = "{{pluginId}}";
 

@@ -1,5 +1,5 @@
 // The plugin under the SDK test kit: a real gRPC server and broker in this process, no subprocess.
-import { runner } from "@plugwire/plugin-sdk";
+import { runner } from "@plugwire/plugin-sdk/runner";
 import { createTestHost } from "@plugwire/plugin-sdk/testing";
 import { describe, expect, it } from "vitest";
 import { buildEvidence, createPlugin } from "../src/plugin.js";

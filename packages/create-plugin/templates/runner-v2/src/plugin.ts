@@ -1,7 +1,7 @@
 // A runner protocol 2 plugin: Configure keeps the agent's config, Init registers templates, Eval
 // checks the configured service and sends one piece of evidence per policy path.
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { defineRunner, stableUuid, types } from "@plugwire/plugin-sdk";
+import { defineRunner, stableUuid, types } from "@plugwire/plugin-sdk/runner";
 
 const PLUGIN = "{{pluginId}}";
 

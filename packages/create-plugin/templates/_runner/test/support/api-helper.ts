@@ -1,7 +1,7 @@
 // Plays the agent's side of a runner call: the agent serves `proto.ApiHelper` on the go-plugin
 // broker under a fresh id and passes that id as `apiServer` (runner-wire.md). This records what the
 // plugin sends through it.
-import { results, type runner, type types } from "@plugwire/plugin-sdk";
+import { results, type runner, type types } from "@plugwire/plugin-sdk/runner";
 import type { TestHost } from "@plugwire/plugin-sdk/testing";
 
 /** What a plugin sent through one ApiHelper. */
