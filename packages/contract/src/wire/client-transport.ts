@@ -62,14 +62,27 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
     readMaxBytes,
     writeMaxBytes,
   });
+  // Unary calls open their stream straight on the session the manager connected (the manager's
+  // async `request` costs promise hops and a copy of the headers per call); until it is up, or
+  // once it closes (GOAWAY, error), they go through the manager, which reconnects.
+  let session: http2.ClientHttp2Session | undefined;
+  const open = (headers: http2.OutgoingHttpHeaders) => {
+    if (session !== undefined && !session.closed && !session.destroyed) {
+      try {
+        return session.request(headers);
+      } catch {
+        // Closing under us (GOAWAY in flight): the manager reconnects.
+      }
+    }
+    return sessionManager.request("POST", headers[":path"] as string, headers, {}).then((stream) => {
+      session = stream.session as http2.ClientHttp2Session;
+      return stream;
+    });
+  };
   // Unary calls (nearly all plugin traffic) take a lean path on the same session; streams
   // (broker, stdio, user streams) keep connect-node's implementation.
   const transport: Transport = {
-    unary: createUnaryCall(
-      (path, headers) => sessionManager.request("POST", path, headers, {}),
-      readMaxBytes,
-      writeMaxBytes,
-    ),
+    unary: createUnaryCall(open, readMaxBytes, writeMaxBytes),
     stream: (...args) => grpc.stream(...args),
   };
   let closed = false;

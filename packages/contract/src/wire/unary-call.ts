@@ -2,6 +2,7 @@ import * as http2 from "node:http2";
 import {
   create,
   type DescMessage,
+  type DescMethod,
   type DescMethodUnary,
   fromBinary,
   isMessage,
@@ -15,11 +16,16 @@ type HeadersInit = Parameters<Transport["unary"]>[3];
 
 import { validateResponseWithCompression, validateTrailer } from "@connectrpc/connect/protocol-grpc";
 
-/** Opens one HTTP/2 stream for `path` on the plugin's session (the session manager's `request`). */
+/**
+ * Opens one HTTP/2 stream for the request headers (with `:method` and `:path`) on the plugin's
+ * session: synchronously once the session is up, else through the session manager's `request`.
+ */
 export type OpenStream = (
-  path: string,
   headers: http2.OutgoingHttpHeaders,
-) => Promise<http2.ClientHttp2Stream>;
+) => http2.ClientHttp2Stream | Promise<http2.ClientHttp2Stream>;
+
+/** `/package.Service/Method` per method, computed once. */
+const paths = new WeakMap<DescMethod, string>();
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
 
@@ -60,11 +66,14 @@ export function createUnaryCall(
     frame.set(bytes, 5);
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
     const started = Date.now();
-    const stream = await openBounded(
-      open(`/${method.parent.typeName}/${method.name}`, requestHeaders(deadline, header)),
-      signal,
-      deadline,
-    );
+    let path = paths.get(method);
+    if (path === undefined) {
+      path = `/${method.parent.typeName}/${method.name}`;
+      paths.set(method, path);
+    }
+    const opened = open(requestHeaders(path, deadline, header));
+    // An open session answers synchronously: no promise, no timer, no listener for the common call.
+    const stream = opened instanceof Promise ? await openBounded(opened, signal, deadline) : opened;
 
     return new Promise((resolve, reject) => {
       let responseHeaders: http2.IncomingHttpHeaders | undefined;
@@ -181,10 +190,21 @@ function openBounded(
 
 /** connect-es' gRPC request headers (`requestHeader()` of protocol-grpc), as a plain object for node:http2. */
 function requestHeaders(
+  path: string,
   timeoutMs: number | undefined,
   header: HeadersInit | undefined,
 ): http2.OutgoingHttpHeaders {
-  const out: http2.OutgoingHttpHeaders = {};
+  if (header === undefined && timeoutMs === undefined) {
+    // The usual call: one literal, the shape node:http2 maps to its header list.
+    return {
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc+proto",
+      "user-agent": "connect-es/2.1.2",
+      te: "trailers",
+    };
+  }
+  const out: http2.OutgoingHttpHeaders = { ":method": "POST", ":path": path };
   if (header !== undefined) {
     for (const [key, value] of new Headers(header)) out[key] = value;
   }
