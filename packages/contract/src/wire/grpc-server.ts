@@ -30,6 +30,10 @@ export interface GrpcServerOptions {
   listen: { unix: string } | { tcp: { host: string; port: number } };
   /** AutoMTLS: require and verify the peer's certificate. */
   tls?: MutualTls | undefined;
+  /** Largest request message accepted (default 2^31-1, go-plugin's server limit); bigger → RESOURCE_EXHAUSTED. */
+  readMaxBytes?: number | undefined;
+  /** Largest response message sent (default 2^31-1); bigger → RESOURCE_EXHAUSTED to the caller. */
+  writeMaxBytes?: number | undefined;
 }
 
 /**
@@ -39,10 +43,12 @@ export interface GrpcServerOptions {
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
   const unary = new Map<string, UnaryRoute | null>();
+  const readMaxBytes = options.readMaxBytes ?? MAX_MESSAGE_BYTES;
+  const writeMaxBytes = options.writeMaxBytes ?? MAX_MESSAGE_BYTES;
   const handler = connectNodeAdapter({
     routes: (router) => options.routes(recordUnaryRoutes(router, unary)),
-    readMaxBytes: MAX_MESSAGE_BYTES,
-    writeMaxBytes: MAX_MESSAGE_BYTES,
+    readMaxBytes,
+    writeMaxBytes,
   });
   const settings: http2.Settings = { initialWindowSize: 4 * 1024 * 1024 };
   const server = options.tls
@@ -56,7 +62,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   server.on("stream", (stream, headers, ...rest) => {
     const path = headers[":path"];
     const route = path === undefined ? undefined : unary.get(path);
-    if (route && serveUnary(route, stream, headers, MAX_MESSAGE_BYTES)) return;
+    if (route && serveUnary(route, stream, headers, readMaxBytes, writeMaxBytes)) return;
     for (const listener of compat) listener.call(server, stream, headers, ...rest);
   });
   const sessions = new Set<http2.ServerHttp2Session>();

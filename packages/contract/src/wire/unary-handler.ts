@@ -79,14 +79,16 @@ export function recordUnaryRoutes(
  * The handler sees what Connect gives it: a HandlerContext (signal, deadline, request/response
  * metadata, context values) after the route's interceptors; errors become `grpc-status` /
  * `grpc-message` trailers through Connect's own `setTrailerStatus`, with Connect's messages and
- * codes for protocol errors. What it saves per call is Connect's async-iterable pipeline, web
+ * codes for protocol errors; a request over `readMaxBytes` or a response over `writeMaxBytes` ends
+ * RESOURCE_EXHAUSTED, as in connect-node. What it saves per call is Connect's async-iterable pipeline, web
  * `Headers` and AbortControllers: built only if the handler asks for them.
  */
 export function serveUnary(
   route: UnaryRoute,
   stream: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
-  maxBytes: number,
+  readMaxBytes: number,
+  writeMaxBytes: number = readMaxBytes,
 ): boolean {
   const type = headers["content-type"];
   const encoding = headers["grpc-encoding"];
@@ -100,8 +102,8 @@ export function serveUnary(
   const rawTimeout = headers["grpc-timeout"];
   const timeout = parseTimeout(typeof rawTimeout === "string" ? rawTimeout : null, Number.MAX_SAFE_INTEGER);
   if (timeout.error) return false;
-  const call = new LeanCall(route, stream, headers, timeout.timeoutMs, maxBytes);
-  const body = new EnvelopeReader(maxBytes);
+  const call = new LeanCall(route, stream, headers, timeout.timeoutMs, writeMaxBytes);
+  const body = new EnvelopeReader(readMaxBytes);
   stream.on("data", (chunk: Buffer) => {
     if (call.done) return;
     const err = body.push(chunk);
@@ -160,7 +162,7 @@ class LeanCall {
     private readonly stream: http2.ServerHttp2Stream,
     private readonly headers: http2.IncomingHttpHeaders,
     timeoutMs: number | undefined,
-    private readonly maxBytes: number,
+    private readonly writeMaxBytes: number,
   ) {
     if (timeoutMs !== undefined) {
       this.deadline = Date.now() + timeoutMs;
@@ -284,7 +286,7 @@ class LeanCall {
     let err: ConnectError | undefined;
     if (error === undefined) {
       try {
-        frame = envelope(this.route.method.output, output as MessageShape<DescMessage>, this.maxBytes);
+        frame = envelope(this.route.method.output, output as MessageShape<DescMessage>, this.writeMaxBytes);
       } catch (e) {
         err = e as ConnectError;
       }

@@ -20,6 +20,10 @@ export interface ListenOptions {
   /** Default `process.platform`; `win32` listens on TCP like go-plugin. */
   platform?: NodeJS.Platform;
   plugin?: string | undefined;
+  /** Largest request message the plugin accepts (default 2^31-1, go-plugin's `grpc.MaxRecvMsgSize`). */
+  readMaxBytes?: number | undefined;
+  /** Largest response message the plugin sends (default 2^31-1, go-plugin's `grpc.MaxSendMsgSize`). */
+  writeMaxBytes?: number | undefined;
 }
 
 /** Where the plugin's listeners (main server and broker) go. */
@@ -57,7 +61,7 @@ export async function listenForHost(options: ListenOptions): Promise<GrpcServer>
   } catch (err) {
     throw new PlugwireError(ErrorCode.ConfigInvalid, (err as Error).message, { plugin, cause: err });
   }
-  const server = await startGrpcServer({ routes: options.routes, listen: { unix: path }, tls: options.tls });
+  const server = await startGrpcServer({ ...serverOptions(options), listen: { unix: path } });
   const group = env[PluginEnv.UnixSocketGroup];
   if (group) {
     try {
@@ -99,9 +103,8 @@ async function listenTcp(options: ListenOptions): Promise<GrpcServer> {
   for (let p = min; p <= max; p++) {
     try {
       return await startGrpcServer({
-        routes: options.routes,
+        ...serverOptions(options),
         listen: { tcp: { host: "127.0.0.1", port: p } },
-        tls: options.tls,
       });
     } catch {
       // Port taken: try the next one, as go-plugin does.
@@ -111,6 +114,12 @@ async function listenTcp(options: ListenOptions): Promise<GrpcServer> {
     plugin: options.plugin,
     details: { min, max },
   });
+}
+
+/** Routes, TLS and message limits, as startGrpcServer takes them. */
+function serverOptions(options: ListenOptions) {
+  const { routes, tls, readMaxBytes, writeMaxBytes } = options;
+  return { routes, tls, readMaxBytes, writeMaxBytes };
 }
 
 /** A gid from a number, or a group name looked up in /etc/group (Go: `user.LookupGroup`). */

@@ -39,6 +39,13 @@ export interface ServeOptions {
   signal?: AbortSignal;
   /** How long to hold stdio for a host that has not opened GRPCStdio (default 2 s). */
   stdioFallbackMs?: number;
+  /**
+   * Largest request message accepted (default 2^31-1, as go-plugin raises grpc-go's limits); a
+   * bigger one fails that call with RESOURCE_EXHAUSTED, the plugin keeps serving.
+   */
+  readMaxBytes?: number;
+  /** Largest response message sent (default 2^31-1); a bigger one fails the call with RESOURCE_EXHAUSTED. */
+  writeMaxBytes?: number;
 }
 
 /** A running plugin. */
@@ -117,6 +124,8 @@ export async function serve<V extends VersionDescriptors>(
     env,
     tls: tls?.mutual,
     plugin,
+    readMaxBytes: options.readMaxBytes,
+    writeMaxBytes: options.writeMaxBytes,
   });
   logger.debug({ network: server.address.network, address: server.address.address }, "plugin address");
   // Signal handlers go in before the handshake: a host may signal as soon as it has the line.
