@@ -79,7 +79,31 @@ export function verdicts(m: Medians, memoryPerPluginMiB: number, maxPlugins: num
       0.7,
       false,
     ),
-    at("TS plugin cold start p50 ≤ 100 ms", s4("TS plugin via plugwire"), 100, true),
+    at(
+      "Go host → TS plugin, bundled: seq calls/s ≥ 0.7× Go plugin",
+      ratio(
+        s2("Go host → TS plugin, bundled", "seqCallsPerSec"),
+        s2("Go host → Go plugin", "seqCallsPerSec"),
+      ),
+      0.7,
+      false,
+    ),
+    at(
+      "Go host → TS plugin, bundled: 64 in flight ≥ 0.7× Go plugin",
+      ratio(
+        s2("Go host → TS plugin, bundled", "concCallsPerSec"),
+        s2("Go host → Go plugin", "concCallsPerSec"),
+      ),
+      0.7,
+      false,
+    ),
+    at("TS plugin cold start p50 ≤ 100 ms (unbundled example)", s4("TS plugin via plugwire"), 100, true),
+    at(
+      "TS plugin cold start p50 ≤ 100 ms (bundled, as shipped)",
+      s4("TS plugin via plugwire, bundled"),
+      100,
+      true,
+    ),
     at(
       "Go plugin start via plugwire ≤ 1.3× via Go host",
       ratio(s4("Go plugin via plugwire"), s4("Go plugin via Go host")),

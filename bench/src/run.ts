@@ -6,10 +6,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { bundlePlugin } from "./bundle.js";
 import { type Medians, scenarioTable, verdicts, verdictTable } from "./report.js";
 import { type Metrics, memory, type Sizes, scenarios } from "./scenarios.js";
 import { interleave, median } from "./stats.js";
-import { repoRoot } from "./systems.js";
+import { bins, repoRoot } from "./systems.js";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "5" }, quick: { type: "boolean", default: false } },
@@ -28,6 +29,8 @@ for (const cmd of ["bench-host", "kv-plugin", "counter-plugin"]) {
     stdio: "inherit",
   });
 }
+// The TS plugin as it ships: one esbuild bundle (the unbundled example is measured too).
+await bundlePlugin(bins.tsKv, bins.tsKvBundled);
 
 const medians: Medians = {};
 const raw: Record<string, Record<string, Metrics[]>> = {};

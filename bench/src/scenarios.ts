@@ -100,6 +100,10 @@ export function scenarios(s: Sizes): Scenario[] {
       systems: [
         { name: "Go host → Go plugin", run: async () => unary(await goHost("unary", bins.goKv, u)) },
         { name: "Go host → TS plugin", run: async () => unary(await goHost("unary", bins.tsKv, u)) },
+        {
+          name: "Go host → TS plugin, bundled",
+          run: async () => unary(await goHost("unary", bins.tsKvBundled, u)),
+        },
         { name: "plugwire host → TS plugin", run: async () => unary(await nodeProbe("unary", bins.tsKv, u)) },
       ],
     },
@@ -115,6 +119,10 @@ export function scenarios(s: Sizes): Scenario[] {
         { name: "Go plugin via Go host", run: async () => cold(await goHost("cold", bins.goKv, c)) },
         { name: "Go plugin via plugwire", run: async () => cold(await nodeProbe("cold", bins.goKv, c)) },
         { name: "TS plugin via plugwire", run: async () => cold(await nodeProbe("cold", bins.tsKv, c)) },
+        {
+          name: "TS plugin via plugwire, bundled",
+          run: async () => cold(await nodeProbe("cold", bins.tsKvBundled, c)),
+        },
       ],
     },
     {

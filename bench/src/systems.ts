@@ -13,6 +13,8 @@ export const bins = {
   goKv: join(repoRoot, "conformance/bin/kv-plugin"),
   goCounter: join(repoRoot, "conformance/bin/counter-plugin"),
   tsKv: join(repoRoot, "examples/go-plugin-kv/bin/kv-plugin"),
+  /** The same TS plugin bundled into one file by run.ts (bundle.ts), the shape create-plugin ships. */
+  tsKvBundled: join(repoRoot, "bench/dist/bundle/kv-plugin.mjs"),
 };
 
 const probe = join(dirname(fileURLToPath(import.meta.url)), "probe.js");
