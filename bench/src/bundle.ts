@@ -5,9 +5,9 @@ import { dirname } from "node:path";
 import { build } from "esbuild";
 
 /**
- * Bundles a plugin entry (a `#!/usr/bin/env node` ESM script) into one executable file, as
- * examples/registry and create-plugin do: platform node, format esm, a `require` for the few CJS
- * dependencies. esbuild keeps the entry's hashbang on the first line, so the file runs directly
+ * Bundles a plugin entry (a `#!/usr/bin/env node` ESM script) into one executable file with the
+ * settings of create-plugin's templates/_shared/build.mjs (bundle, platform node, format esm,
+ * target node20). esbuild keeps the entry's hashbang on the first line, so the file runs directly
  * (go-plugin hosts exec the plugin path without a shell).
  */
 export async function bundlePlugin(entry: string, outfile: string): Promise<void> {
@@ -17,11 +17,9 @@ export async function bundlePlugin(entry: string, outfile: string): Promise<void
     bundle: true,
     platform: "node",
     format: "esm",
+    target: "node20",
     outfile,
     logLevel: "warning",
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
   });
   chmodSync(outfile, 0o755);
 }
