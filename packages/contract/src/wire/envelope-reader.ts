@@ -1,6 +1,25 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
+ * One gRPC length-prefixed message (flag byte 0 = uncompressed, 4-byte big-endian length, bytes),
+ * refused with RESOURCE_EXHAUSTED, Connect's message, when it exceeds `writeMaxBytes`. The writing
+ * counterpart of {@link EnvelopeReader}, shared by the client and server unary paths.
+ */
+export function frameMessage(bytes: Uint8Array, writeMaxBytes: number): Buffer {
+  if (bytes.byteLength > writeMaxBytes) {
+    throw new ConnectError(
+      `message size ${bytes.byteLength} is larger than configured writeMaxBytes ${writeMaxBytes}`,
+      Code.ResourceExhausted,
+    );
+  }
+  const frame = Buffer.allocUnsafe(5 + bytes.byteLength);
+  frame[0] = 0;
+  frame.writeUInt32BE(bytes.byteLength, 1);
+  frame.set(bytes, 5);
+  return frame;
+}
+
+/**
  * Collects a unary gRPC request body (PROTOCOL-HTTP2.md: one length-prefixed message) with Connect's
  * size limit and its protocol errors (missing, incomplete or extra message), reported as early as
  * possible so an oversized or malformed body is not buffered to the end.

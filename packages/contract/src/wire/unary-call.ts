@@ -15,6 +15,7 @@ import { Code, ConnectError, type Transport, type UnaryResponse } from "@connect
 type HeadersInit = Parameters<Transport["unary"]>[3];
 
 import { validateResponseWithCompression, validateTrailer } from "@connectrpc/connect/protocol-grpc";
+import { frameMessage } from "./envelope-reader.js";
 
 /**
  * Opens one HTTP/2 stream for the request headers (with `:method` and `:path`) on the plugin's
@@ -53,17 +54,7 @@ export function createUnaryCall(
   ): Promise<UnaryResponse<I, O>> {
     if (signal?.aborted) throw ConnectError.from(signal.reason, Code.Canceled);
     const message = isMessage(input, method.input) ? input : create(method.input, input);
-    const bytes = toBinary(method.input, message as MessageShape<I>);
-    if (bytes.byteLength > writeMaxBytes) {
-      throw new ConnectError(
-        `message size ${bytes.byteLength} is larger than configured writeMaxBytes ${writeMaxBytes}`,
-        Code.ResourceExhausted,
-      );
-    }
-    const frame = Buffer.allocUnsafe(5 + bytes.byteLength);
-    frame[0] = 0;
-    frame.writeUInt32BE(bytes.byteLength, 1);
-    frame.set(bytes, 5);
+    const frame = frameMessage(toBinary(method.input, message as MessageShape<I>), writeMaxBytes);
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
     const started = Date.now();
     let path = paths.get(method);

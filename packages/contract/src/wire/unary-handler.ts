@@ -22,7 +22,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { EnvelopeReader } from "./envelope-reader.js";
+import { EnvelopeReader, frameMessage } from "./envelope-reader.js";
 import { connectErrorFromH2ResetCode, toHeaders } from "./unary-call.js";
 
 /** A unary method registered on a router, with the interceptors Connect would apply to it. */
@@ -340,17 +340,7 @@ function envelope(schema: DescMessage, message: MessageShape<DescMessage>, maxBy
   } catch (e) {
     throw new ConnectError(`serialize binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
   }
-  if (bytes.byteLength > maxBytes) {
-    throw new ConnectError(
-      `message size ${bytes.byteLength} is larger than configured writeMaxBytes ${maxBytes}`,
-      Code.ResourceExhausted,
-    );
-  }
-  const frame = Buffer.allocUnsafe(5 + bytes.byteLength);
-  frame[0] = 0;
-  frame.writeUInt32BE(bytes.byteLength, 1);
-  frame.set(bytes, 5);
-  return frame;
+  return frameMessage(bytes, maxBytes);
 }
 
 function copy(from: Headers, to: Headers): void {
