@@ -1,4 +1,3 @@
 // @plugwire/plugin-sdk/testing — run plugin definitions in-process, or built plugins as subprocesses.
-export type { HostSide } from "./host-side.js";
 export { type LaunchedPlugin, type LaunchPluginOptions, launchPluginProcess } from "./launch-process.js";
 export { createTestHost, type PluginClients, type TestHost, type TestHostOptions } from "./test-host.js";

@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
-import type { Client } from "@connectrpc/connect";
+import { type Client, createClient } from "@connectrpc/connect";
 import {
   createBroker,
-  createPluginTransport,
   type GrpcBroker,
   type PluginAddress,
   silentLogger,
@@ -16,7 +15,6 @@ import { type PluginDefinition, pluginSetFor, type VersionDescriptors } from "..
 import type { PluginContext } from "../plugin-context.js";
 import { pluginRoutes } from "../services/register.js";
 import { createStdioStream } from "../services/stdio.js";
-import { type HostSide, openHostSide } from "./host-side.js";
 
 /** Options for {@link createTestHost}. */
 export interface TestHostOptions<N> {
@@ -30,12 +28,19 @@ export interface TestHostOptions<N> {
 export type PluginClients<S> = { readonly [K in keyof S]: Client<Extract<S[K], DescService>> };
 
 /** An in-process go-plugin host around a plugin definition: no subprocess, a real gRPC server. */
-export interface TestHost<S> extends AsyncDisposable, Omit<HostSide, "close"> {
+export interface TestHost<S> extends AsyncDisposable {
   readonly version: number;
   /** The plugin server's unix socket. */
   readonly address: PluginAddress;
   /** Typed clients for the negotiated plugin set, e.g. `host.clients.kv_grpc.get({ key })`. */
   readonly clients: PluginClients<S>;
+  /** The host's broker, joined to the plugin's over `GRPCBroker.StartStream`. */
+  readonly broker: GrpcBroker;
+  /** A typed Connect client for any service on the plugin's server. */
+  client<S2 extends DescService>(service: S2): Client<S2>;
+  /** Text received so far through `GRPCStdio` (what a Go host's SyncStdout / SyncStderr get). */
+  stdout(): string;
+  stderr(): string;
   /** The plugin side's broker (what handlers see through `getPluginContext`). */
   readonly pluginBroker: GrpcBroker;
   /** Stops the server and removes the temp dir with its sockets. Idempotent. */
@@ -73,10 +78,28 @@ export async function createTestHost<V extends VersionDescriptors, N extends key
     routes: pluginRoutes({ pluginSet, context, stdio, onShutdown: () => void host?.close() }),
     listen: { unix: socketPath(socketDir) },
   });
-  const connection = createPluginTransport({ address: server.address });
-  const side = openHostSide({ transport: connection.transport, socketDir });
+  // The host side is the real one: @plugwire/host reattached to the in-process server (go-plugin's
+  // Reattach with Test=true: close() disconnects, the server's lifetime is ours).
+  const { PluginHost } = await import("@plugwire/host");
+  const text = { stdout: "", stderr: "" };
+  const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+  const pluginHost = new PluginHost({
+    handshake: definition.handshake,
+    versions: { [version]: {} },
+    logger: silentLogger,
+    socketRoot: socketDir,
+    onStdio: (_plugin, channel, data) => {
+      text[channel] += decoders[channel].decode(data, { stream: true });
+    },
+  });
+  const side = await pluginHost.reattach(definition.name, {
+    protocolVersion: version,
+    addr: { network: server.address.network, string: server.address.address },
+    test: true,
+  });
+  const client = <S2 extends DescService>(service: S2) => createClient(service, side.transport);
   const clients = Object.fromEntries(
-    Object.entries(pluginSet).map(([name, binding]) => [name, side.client(binding.service)]),
+    Object.entries(pluginSet).map(([name, binding]) => [name, client(binding.service)]),
   ) as PluginClients<V[N]>;
 
   let closing: Promise<void> | undefined;
@@ -84,8 +107,7 @@ export async function createTestHost<V extends VersionDescriptors, N extends key
     closing ??= (async () => {
       controller.abort();
       stdio.close();
-      connection.close();
-      await side.close();
+      await pluginHost.close();
       await pluginBroker.close();
       await server.close(0);
       rmSync(socketDir, { recursive: true, force: true });
@@ -93,7 +115,10 @@ export async function createTestHost<V extends VersionDescriptors, N extends key
     return closing;
   };
   host = {
-    ...side,
+    broker: side.broker,
+    client,
+    stdout: () => text.stdout,
+    stderr: () => text.stderr,
     version,
     address: server.address,
     clients,
