@@ -1,6 +1,6 @@
 // `pnpm bench`: builds the Go programs, runs every scenario with warm-up and interleaved rounds
 // (A B C, C B A, …), prints medians and ratios, writes bench/results/latest.json and the results
-// section of bench/README.md.
+// section of bench/README.md. `--only <id>` runs chosen scenarios and only prints them.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -13,13 +13,24 @@ import { interleave, median } from "./stats.js";
 import { bins, repoRoot } from "./systems.js";
 
 const { values } = parseArgs({
-  options: { rounds: { type: "string", default: "5" }, quick: { type: "boolean", default: false } },
+  options: {
+    rounds: { type: "string", default: "5" },
+    quick: { type: "boolean", default: false },
+    // `--only cold-start` (repeatable; `memory` is scenario 6): a partial run, printed only.
+    only: { type: "string", multiple: true },
+  },
 });
 const rounds = Number(values.rounds);
+const only = values.only;
+const selected = (id: string) => only === undefined || only.includes(id);
 const sizes: Sizes = values.quick
   ? { warmup: 300, seq: 1000, conc: 4000, coldSamples: 3, brokerCalls: 200 }
   : { warmup: 2000, seq: 3000, conc: 10000, coldSamples: 5, brokerCalls: 1000 };
 const memoryCounts = values.quick ? [1, 10] : [1, 50, 200];
+const ids = [...scenarios(sizes).map((s) => s.id), "memory"];
+for (const id of only ?? []) {
+  if (!ids.includes(id)) throw new Error(`--only ${id}: the scenarios are ${ids.join(", ")}`);
+}
 
 // The Go side: our bench host plus the plugins under test (same go-plugin v1.8 as the interop suite).
 const goVersion = execFileSync("go", ["version"], { encoding: "utf8" }).trim();
@@ -35,7 +46,7 @@ await bundlePlugin(bins.tsKv, bins.tsKvBundled);
 const medians: Medians = {};
 const raw: Record<string, Record<string, Metrics[]>> = {};
 const tables: string[] = [];
-for (const scenario of scenarios(sizes)) {
+for (const scenario of scenarios(sizes).filter((s) => selected(s.id))) {
   const perSystem: Record<string, Metrics[]> = Object.fromEntries(scenario.systems.map((s) => [s.name, []]));
   for (const [r, order] of interleave(scenario.systems, rounds).entries()) {
     for (const system of order) {
@@ -56,7 +67,7 @@ for (const scenario of scenarios(sizes)) {
 }
 
 const mem: Metrics[] = [];
-for (const count of memoryCounts) {
+for (const count of selected("memory") ? memoryCounts : []) {
   mem.push(await memory(count));
   process.stderr.write(`memory: ${count} plugins\n`);
 }
@@ -68,11 +79,13 @@ const memTable = [
       `| ${x.count} plugins | ${x.rssBeforeMiB?.toFixed(1)} | ${x.rssAfterMiB?.toFixed(1)} | ${x.perPluginMiB?.toFixed(3)} |`,
   ),
 ].join("\n");
-process.stdout.write(`\n${memTable}\n`);
+if (mem.length > 0) process.stdout.write(`\n${memTable}\n`);
 
 const last = mem.at(-1) ?? {};
-const v = verdicts(medians, last.perPluginMiB ?? Number.NaN, last.count ?? 0);
-process.stdout.write(`\n${verdictTable(v)}\n`);
+const v = verdicts(medians, last.perPluginMiB ?? Number.NaN, last.count ?? Number.NaN);
+// A partial run judges only the targets it measured, and leaves the recorded results alone.
+process.stdout.write(`\n${verdictTable(only ? v.filter((x) => Number.isFinite(x.value)) : v)}\n`);
+if (only) process.exit(0);
 
 const cpus = os.cpus();
 const machine = {

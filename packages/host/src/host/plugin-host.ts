@@ -209,9 +209,8 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
       );
     }
     const logger = this.logger.child({ plugin: name });
-    const connection = createPluginTransport({
-      address: { network: config.addr.network, address: config.addr.string },
-    });
+    const address = { network: config.addr.network, address: config.addr.string };
+    const connection = createPluginTransport({ address });
     const lifetime = new AbortController();
     const broker = createBroker({ plugin: name, socketDir: tmpdir() });
     const plugin = new Plugin<V>({
@@ -221,7 +220,7 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
       connection,
       broker,
       process: undefined,
-      address: { network: config.addr.network, address: config.addr.string },
+      address,
       owned: !config.test,
       pid: config.pid,
       socketDir: undefined,
@@ -237,6 +236,8 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
         logger,
         onStdio: this.#options.onStdio,
         signal: options.signal,
+        address,
+        verify: "health",
       });
     } catch (err) {
       connection.close();

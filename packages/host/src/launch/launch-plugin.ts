@@ -1,4 +1,5 @@
-import { mkdtemp, realpath, rm } from "node:fs/promises";
+import { mkdtempSync, realpathSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -63,12 +64,13 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
   const { name, logger } = o;
   validateLaunch(o);
   const offered = Object.keys(o.versions).map(Number);
-  if (o.command.includes("/")) await diagnoseExecutable(o.command, name);
+  if (o.command.includes("/")) diagnoseExecutable(o.command, name);
   if (o.secureConfig) await verifyChecksum(o.command, o.secureConfig, name);
   throwIfAborted(o.signal, name);
 
-  // A short private directory: unix socket paths are limited to ~104 bytes.
-  const socketDir = await mkdtemp(join(await realpath(o.socketRoot ?? tmpdir()), "pw-"));
+  // A short private directory: unix socket paths are limited to ~104 bytes. Synchronous for the
+  // reason diagnoseExecutable is: two syscalls, cheaper than two thread-pool round trips.
+  const socketDir = mkdtempSync(join(realpathSync.native(o.socketRoot ?? tmpdir()), "pw-"));
   let proc: PluginProcess | undefined;
   let plan: IsolationPlan | undefined;
   try {
@@ -170,6 +172,8 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       logger,
       onStdio: o.onStdio,
       signal: o.signal,
+      address: handshake,
+      verify: "socket",
     });
     logger.debug({ version: handshake.appVersion, address: handshake.address, tls: !!tls }, "plugin started");
     return plugin;

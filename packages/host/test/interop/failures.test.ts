@@ -91,6 +91,24 @@ describe("launch failures are typed, name the plugin, and leave nothing behind",
     }
   });
 
+  test("a handshake naming a missing socket, or a file that is not one, fails the launch", async () => {
+    const { host, root } = testHost({ versions });
+    const notSocket = join(root, "plain");
+    writeFileSync(notSocket, "");
+    const cases = [
+      ["nosocket", join(root, "gone.sock"), "which does not exist"],
+      ["notsocket", notSocket, "which is not a unix socket"],
+    ] as const;
+    for (const [name, address, why] of cases) {
+      const path = scriptPlugin(root, name, `echo '1|1|unix|${address}|grpc|'; sleep 30`);
+      const err = await launchError(host.launch({ name, command: path }));
+      expect(err.code, name).toBe(ErrorCode.ConnectFailed);
+      expect(err.message).toBe(
+        `plugin ${name}: could not reach the plugin: its handshake names ${address}, ${why}`,
+      );
+    }
+  });
+
   test("AutoMTLS: no certificate from the plugin, or one the host did not ask for", async () => {
     const { host, root } = testHost({ versions, autoMtls: true });
     const noCert = scriptPlugin(root, "nocert", "echo '1|1|unix|/tmp/x|grpc|'; sleep 30");
