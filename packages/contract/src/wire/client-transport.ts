@@ -1,16 +1,17 @@
-import type * as http2 from "node:http2";
 import * as net from "node:net";
 import * as tls from "node:tls";
-import type { Transport } from "@connectrpc/connect";
-import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import { createTransport } from "@connectrpc/connect/protocol-grpc";
 import type { PluginAddress } from "../handshake/handshake-line.js";
+import { H2Connection } from "./h2/connection.js";
 import { MAX_MESSAGE_BYTES, type MutualTls, tlsOptions } from "./mutual-tls.js";
 import { createUnaryCall } from "./unary-call.js";
+import { createUniversalClient } from "./universal-client.js";
 
 /** A Connect transport bound to one plugin (or broker) address, plus the means to release it. */
 export interface PluginTransport {
   readonly transport: Transport;
-  /** Closes the HTTP/2 session and every stream on it. Idempotent. */
+  /** Closes the HTTP/2 connection and fails every call on it (UNAVAILABLE). Idempotent. */
   close(): void;
 }
 
@@ -26,72 +27,55 @@ export interface PluginTransportOptions {
 }
 
 /**
- * gRPC over HTTP/2 to a go-plugin listener (go-plugin-wire.md §4): unix socket or TCP, plain or
- * mutual TLS with server name `localhost`. connect-node's default session manager dials a URL; we
- * hand it our own socket through `createConnection` and abort it on close, otherwise an idle
- * session keeps the process alive for its full idle timeout.
+ * gRPC over HTTP/2 to a go-plugin listener (go-plugin-wire.md §4): unix socket or TCP, plain (h2c prior
+ * knowledge) or mutual TLS with server name `localhost` and ALPN `h2`. One connection, dialled on
+ * first use and again after it closed or the peer sent GOAWAY (as a gRPC channel reconnects). Unary
+ * calls take the lean path of `unary-call.ts`; streaming calls run Connect's own gRPC protocol code
+ * over the same connection.
  */
 export function createPluginTransport(options: PluginTransportOptions): PluginTransport {
   const { address } = options;
   const readMaxBytes = options.readMaxBytes ?? MAX_MESSAGE_BYTES;
   const writeMaxBytes = options.writeMaxBytes ?? MAX_MESSAGE_BYTES;
-  const secure = options.tls !== undefined;
-  const baseUrl = secure ? "https://localhost" : "http://localhost";
-  const createConnection = (): net.Socket => {
+  const baseUrl = options.tls !== undefined ? "https://localhost" : "http://localhost";
+  const dial = (): net.Socket => {
     const target = address.network === "unix" ? { path: address.address } : parseHostPort(address.address);
-    if (options.tls) {
-      return tls.connect({ ...target, ...tlsOptions(options.tls), servername: "localhost" });
-    }
-    const socket = net.connect(target);
+    const socket = options.tls
+      ? tls.connect({ ...target, ...tlsOptions(options.tls), servername: "localhost" })
+      : net.connect(target);
     socket.setNoDelay(true);
     return socket;
   };
-  const sessionOptions: http2.SecureClientSessionOptions = {
-    createConnection,
-    settings: { enablePush: false, initialWindowSize: 4 * 1024 * 1024 },
+  let current: H2Connection | undefined;
+  let closed = false;
+  const connection = (): H2Connection => {
+    if (closed) throw new ConnectError("the plugin connection is closed", Code.Unavailable);
+    if (current === undefined || current.closed || current.goingAway) {
+      current = new H2Connection({ socket: dial(), role: "client" });
+    }
+    return current;
   };
-  // Long idle timeout: a plugin connection lives as long as the plugin; liveness is the host's job.
-  const sessionManager = new Http2SessionManager(
+  const streams = createTransport({
+    httpClient: createUniversalClient(connection),
     baseUrl,
-    { idleConnectionTimeoutMs: 2 ** 31 - 1 },
-    sessionOptions,
-  );
-  const grpc = createGrpcTransport({
-    baseUrl,
-    sessionManager,
+    useBinaryFormat: true,
+    interceptors: [],
+    acceptCompression: [],
+    sendCompression: null,
+    compressMinBytes: Number.MAX_SAFE_INTEGER,
     readMaxBytes,
     writeMaxBytes,
   });
-  // Unary calls open their stream straight on the session the manager connected (the manager's
-  // async `request` costs promise hops and a copy of the headers per call); until it is up, or
-  // once it closes (GOAWAY, error), they go through the manager, which reconnects.
-  let session: http2.ClientHttp2Session | undefined;
-  const open = (headers: http2.OutgoingHttpHeaders) => {
-    if (session !== undefined && !session.closed && !session.destroyed) {
-      try {
-        return session.request(headers);
-      } catch {
-        // Closing under us (GOAWAY in flight): the manager reconnects.
-      }
-    }
-    return sessionManager.request("POST", headers[":path"] as string, headers, {}).then((stream) => {
-      session = stream.session as http2.ClientHttp2Session;
-      return stream;
-    });
-  };
-  // Unary calls (nearly all plugin traffic) take a lean path on the same session; streams
-  // (broker, stdio, user streams) keep connect-node's implementation.
   const transport: Transport = {
-    unary: createUnaryCall(open, readMaxBytes, writeMaxBytes),
-    stream: (...args) => grpc.stream(...args),
+    unary: createUnaryCall(connection, readMaxBytes, writeMaxBytes),
+    stream: (...args) => streams.stream(...args),
   };
-  let closed = false;
   return {
     transport,
     close() {
       if (closed) return;
       closed = true;
-      sessionManager.abort();
+      current?.destroy();
     },
   };
 }

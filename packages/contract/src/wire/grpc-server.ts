@@ -1,14 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
+import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import * as tls from "node:tls";
+import { type ConnectRouter, createConnectRouter } from "@connectrpc/connect";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { PluginAddress } from "../handshake/handshake-line.js";
+import { H2Connection } from "./h2/connection.js";
+import { fieldsToRecord } from "./h2/fields.js";
+import type { H2Stream } from "./h2/stream.js";
 import { MAX_MESSAGE_BYTES, type MutualTls, tlsOptions } from "./mutual-tls.js";
 import { recordUnaryRoutes, serveUnary, type UnaryRoute } from "./unary-handler.js";
+import { answerUnimplemented, serveUniversal } from "./universal-serve.js";
 
 /** A gRPC server on one listener; `close()` drains it. */
 export interface GrpcServer {
@@ -18,13 +22,13 @@ export interface GrpcServer {
    * what is left and removes the socket file. Idempotent.
    */
   close(graceMs?: number): Promise<void>;
-  /** Number of open HTTP/2 sessions (one per connected peer). */
+  /** Number of open HTTP/2 connections (one per connected peer). */
   readonly sessionCount: number;
 }
 
 /** Options for {@link startGrpcServer}. */
 export interface GrpcServerOptions {
-  /** Registers the services, as with connect-node's adapter. */
+  /** Registers the services on a ConnectRouter. */
   routes: (router: ConnectRouter) => void;
   /** Unix socket path to listen on, or `{ tcp: { host, port } }` (port 0 = any). */
   listen: { unix: string } | { tcp: { host: string; port: number } };
@@ -45,36 +49,37 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const unary = new Map<string, UnaryRoute | null>();
   const readMaxBytes = options.readMaxBytes ?? MAX_MESSAGE_BYTES;
   const writeMaxBytes = options.writeMaxBytes ?? MAX_MESSAGE_BYTES;
-  const handler = connectNodeAdapter({
-    routes: (router) => options.routes(recordUnaryRoutes(router, unary)),
-    readMaxBytes,
-    writeMaxBytes,
-  });
-  const settings: http2.Settings = { initialWindowSize: 4 * 1024 * 1024 };
+  const router = createConnectRouter({ readMaxBytes, writeMaxBytes });
+  options.routes(recordUnaryRoutes(router, unary));
+  // Unary calls (nearly all plugin traffic) are served straight off the HTTP/2 stream; streams and
+  // anything unusual go to Connect's own handlers.
+  const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
+  const secure = options.tls !== undefined;
+  const onStream = (stream: H2Stream, fields: string[], endStream: boolean) => {
+    const headers = fieldsToRecord(fields);
+    const path = String(headers[":path"] ?? "");
+    const route = unary.get(path);
+    if (route && serveUnary(route, stream, headers, endStream, secure, readMaxBytes, writeMaxBytes)) return;
+    const handler = handlers.get(path);
+    if (handler) serveUniversal(handler, stream, headers, endStream, secure);
+    else answerUnimplemented(stream, path);
+  };
+  const connections = new Set<H2Connection>();
+  const accept = (socket: net.Socket) => {
+    socket.setNoDelay(true);
+    const connection = new H2Connection({
+      socket,
+      role: "server",
+      onStream,
+      onClose: () => connections.delete(connection),
+    });
+    connections.add(connection);
+  };
   const server = options.tls
-    ? http2.createSecureServer({ ...tlsOptions(options.tls), requestCert: true, settings }, handler)
-    : http2.createServer({ settings }, handler);
-  // Unary calls (nearly all plugin traffic) are served straight off the HTTP/2 stream; the rest goes
-  // through node:http2's compatibility layer (the 'stream' listener that passing `handler` installed)
-  // to Connect's adapter.
-  const compat = server.listeners("stream") as ((...args: unknown[]) => void)[];
-  server.removeAllListeners("stream");
-  server.on("stream", (stream, headers, ...rest) => {
-    const path = headers[":path"];
-    const route = path === undefined ? undefined : unary.get(path);
-    if (route && serveUnary(route, stream, headers, readMaxBytes, writeMaxBytes)) return;
-    for (const listener of compat) listener.call(server, stream, headers, ...rest);
-  });
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-    // A peer that vanishes mid-stream must not crash the process.
-    session.on("error", () => {});
-  });
-  // TLS handshake failures (wrong peer cert) and client resets are the peer's problem, not ours.
+    ? tls.createServer({ ...tlsOptions(options.tls), requestCert: true }, accept)
+    : net.createServer(accept);
+  // TLS handshake failures (wrong peer cert) are the peer's problem, not ours.
   server.on("tlsClientError", () => {});
-  server.on("sessionError", () => {});
 
   const { listen } = options;
   let address: PluginAddress;
@@ -84,7 +89,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     address = { network: "unix", address: listen.unix };
   } else {
     await listenOn(server, () => server.listen(listen.tcp.port, listen.tcp.host));
-    const info = server.address() as AddressInfo;
+    const info = server.address() as net.AddressInfo;
     address = { network: "tcp", address: `${listen.tcp.host}:${info.port}` };
   }
 
@@ -92,12 +97,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   return {
     address,
     get sessionCount() {
-      return sessions.size;
+      return connections.size;
     },
     close(graceMs = 2000) {
       closing ??= new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          for (const s of sessions) s.destroy();
+          for (const c of connections) c.destroy();
         }, graceMs);
         timer.unref();
         server.close(() => {
@@ -105,15 +110,15 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
           if (address.network === "unix") rmSync(address.address, { force: true });
           resolve();
         });
-        // Ask peers to stop opening streams; in-flight ones may finish.
-        for (const s of sessions) if (!s.closed) s.close();
+        // GOAWAY: peers stop opening streams; in-flight ones may finish.
+        for (const c of connections) c.close();
       });
       return closing;
     },
   };
 }
 
-function listenOn(server: http2.Http2Server, start: () => void): Promise<void> {
+function listenOn(server: net.Server, start: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.once("listening", () => {

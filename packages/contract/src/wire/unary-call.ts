@@ -1,4 +1,3 @@
-import * as http2 from "node:http2";
 import {
   create,
   type DescMessage,
@@ -15,60 +14,61 @@ import { Code, ConnectError, type Transport, type UnaryResponse } from "@connect
 type HeadersInit = Parameters<Transport["unary"]>[3];
 
 import { validateResponseWithCompression, validateTrailer } from "@connectrpc/connect/protocol-grpc";
+import {
+  connectErrorFromH2ResetCode,
+  connectErrorFromNodeReason,
+  resetWithoutResponse,
+} from "./call-errors.js";
 import { frameMessage } from "./envelope-reader.js";
+import type { H2Connection } from "./h2/connection.js";
+import { type FieldRecord, fieldsToRecord, recordToHeaders } from "./h2/fields.js";
+import { H2Code } from "./h2/frame.js";
+import { HpackEncoder } from "./h2/hpack.js";
+import type { H2Stream } from "./h2/stream.js";
+
+/** The plugin's HTTP/2 connection: the open one, or a new one when it closed or is going away. */
+export type ConnectionSource = () => H2Connection;
+
+/** HPACK block of the usual call's request headers per method (stateless encoder: reusable). */
+const blocks = new WeakMap<DescMethod, Uint8Array>();
+const encoder = new HpackEncoder();
 
 /**
- * Opens one HTTP/2 stream for the request headers (with `:method` and `:path`) on the plugin's
- * session: synchronously once the session is up, else through the session manager's `request`.
- */
-export type OpenStream = (
-  headers: http2.OutgoingHttpHeaders,
-) => http2.ClientHttp2Stream | Promise<http2.ClientHttp2Stream>;
-
-/** `/package.Service/Method` per method, computed once. */
-const paths = new WeakMap<DescMethod, string>();
-
-const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
-
-/**
- * A Connect `Transport.unary` for gRPC over HTTP/2 (PROTOCOL-HTTP2.md): one DATA frame out
- * (5-byte envelope + protobuf), one envelope back, status from the trailers. It replaces
- * connect-node's generic path (async-iterable pipelines, `Headers` objects and linked
- * AbortControllers per call: most of a local call's CPU, and GC) with plain stream events, and keeps
- * its observable behaviour: the same request headers, Connect's own validators for any non-OK
- * response (so errors, codes and metadata are the ones connect-node raises), `ConnectError`
- * codes for deadlines, aborts and HTTP/2 resets, and read/write size limits (`maxBytes` is the read
- * limit; `writeMaxBytes` defaults to it).
+ * A Connect `Transport.unary` for gRPC over HTTP/2 (PROTOCOL-HTTP2.md): one HEADERS frame (cached
+ * per method), one DATA frame (5-byte envelope + protobuf), one envelope back, status from the
+ * trailers. It replaces connect-node's generic path (async-iterable pipelines, `Headers` objects and
+ * linked AbortControllers per call: most of a local call's CPU, and GC) and keeps its observable
+ * behaviour: the same request headers, Connect's own validators for any non-OK response (so errors,
+ * codes and metadata are the ones connect-node raises), `ConnectError` codes for deadlines, aborts,
+ * HTTP/2 resets and lost connections, and read/write size limits (`maxBytes` is the read limit;
+ * `writeMaxBytes` defaults to it).
  */
 export function createUnaryCall(
-  open: OpenStream,
+  connection: ConnectionSource,
   maxBytes: number,
   writeMaxBytes: number = maxBytes,
 ): Transport["unary"] {
-  return async function unary<I extends DescMessage, O extends DescMessage>(
+  return function unary<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
     signal: AbortSignal | undefined,
     timeoutMs: number | undefined,
     header: HeadersInit | undefined,
     input: MessageInitShape<I>,
   ): Promise<UnaryResponse<I, O>> {
-    if (signal?.aborted) throw ConnectError.from(signal.reason, Code.Canceled);
-    const message = isMessage(input, method.input) ? input : create(method.input, input);
-    const frame = frameMessage(toBinary(method.input, message as MessageShape<I>), writeMaxBytes);
+    if (signal?.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
+    let frame: Buffer;
+    let stream: H2Stream;
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
-    const started = Date.now();
-    let path = paths.get(method);
-    if (path === undefined) {
-      path = `/${method.parent.typeName}/${method.name}`;
-      paths.set(method, path);
+    try {
+      const message = isMessage(input, method.input) ? input : create(method.input, input);
+      frame = frameMessage(toBinary(method.input, message as MessageShape<I>), writeMaxBytes);
+      stream = connection().request(requestHeaders(method, deadline, header));
+    } catch (err) {
+      return Promise.reject(err instanceof ConnectError ? err : connectErrorFromNodeReason(err));
     }
-    const opened = open(requestHeaders(path, deadline, header));
-    // An open session answers synchronously: no promise, no timer, no listener for the common call.
-    const stream = opened instanceof Promise ? await openBounded(opened, signal, deadline) : opened;
-
     return new Promise((resolve, reject) => {
-      let responseHeaders: http2.IncomingHttpHeaders | undefined;
-      let trailers: http2.IncomingHttpHeaders = {};
+      let responseHeaders: FieldRecord | undefined;
+      let trailers: FieldRecord = {};
       const chunks: Buffer[] = [];
       let received = 0;
       let settled = false;
@@ -84,132 +84,105 @@ export function createUnaryCall(
         settle();
         const err = reason instanceof ConnectError ? reason : connectErrorFromNodeReason(reason);
         // gRPC over HTTP/2: a cancelled call is RST_STREAM CANCEL, anything else INTERNAL_ERROR.
-        if (!stream.closed)
-          stream.close(err.code === Code.Canceled ? NGHTTP2_CANCEL : NGHTTP2_INTERNAL_ERROR);
+        stream.reset(err.code === Code.Canceled ? H2Code.CANCEL : H2Code.INTERNAL_ERROR);
         reject(err);
       }
       if (deadline !== undefined) {
         timer = setTimeout(
           () => fail(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-          Math.max(0, deadline - (Date.now() - started)),
+          deadline,
         );
       }
-      // The signal may have fired while the stream was opening: its event is gone by now.
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener("abort", onAbort, { once: true });
-      stream.on("response", (h) => {
-        responseHeaders = h;
-      });
-      stream.on("trailers", (t) => {
-        trailers = t;
-      });
-      stream.on("data", (chunk: Buffer) => {
-        received += chunk.byteLength;
-        // One envelope of at most maxBytes, plus room for a (protocol-violating) second header.
-        if (received > maxBytes + 10) {
-          fail(
-            new ConnectError(
-              `message is larger than configured readMaxBytes ${maxBytes}`,
-              Code.ResourceExhausted,
-            ),
-          );
-        } else chunks.push(chunk);
-      });
-      stream.on("error", (e) => {
-        if (!settled) fail(e);
-      });
-      stream.on("close", () => {
-        if (settled) return;
-        const reset =
-          stream.rstCode === NGHTTP2_NO_ERROR ? undefined : connectErrorFromH2ResetCode(stream.rstCode);
-        try {
-          if (reset) throw reset;
-          const result = finishResponse(method, responseHeaders, trailers, chunks, maxBytes);
-          settle();
-          resolve(result);
-        } catch (e) {
-          fail(e);
-        }
-      });
-      stream.end(frame);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      stream.handler = {
+        onHeaders(fields) {
+          // The first block is the response headers (all of it in a trailers-only response).
+          if (responseHeaders === undefined) responseHeaders = fieldsToRecord(fields);
+          else trailers = fieldsToRecord(fields);
+        },
+        onData(chunk) {
+          if (settled) return;
+          received += chunk.byteLength;
+          // One envelope of at most maxBytes, plus room for a (protocol-violating) second header.
+          if (received > maxBytes + 10) {
+            fail(
+              new ConnectError(
+                `message is larger than configured readMaxBytes ${maxBytes}`,
+                Code.ResourceExhausted,
+              ),
+            );
+          } else chunks.push(chunk);
+        },
+        onClose(code, cause) {
+          if (settled) return;
+          if (cause !== undefined) return fail(cause);
+          try {
+            if (code !== undefined) throw connectErrorFromH2ResetCode(code) ?? resetWithoutResponse(code);
+            const result = finishResponse(method, responseHeaders, trailers, chunks, maxBytes);
+            settle();
+            resolve(result);
+          } catch (e) {
+            fail(e);
+          }
+        },
+      };
+      stream.sendData(frame, true);
     });
   };
 }
 
 /**
- * Waits for the stream to open, but no longer than the deadline or the signal allow (a session that
- * never connects must not outlive the call); a stream that opens too late is cancelled.
+ * connect-es' gRPC request headers (`requestHeader()` of protocol-grpc) as a flat field list, or
+ * the cached HPACK block of the usual call (no metadata, no deadline).
  */
-function openBounded(
-  opening: Promise<http2.ClientHttp2Stream>,
-  signal: AbortSignal | undefined,
-  deadline: number | undefined,
-): Promise<http2.ClientHttp2Stream> {
-  if (deadline === undefined && signal === undefined) return opening;
-  return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const stop = (err: ConnectError) => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      reject(err);
-      opening.then(
-        (s) => s.close(NGHTTP2_CANCEL),
-        () => {},
-      );
-    };
-    const onAbort = () => stop(ConnectError.from(signal?.reason, Code.Canceled));
-    if (deadline !== undefined)
-      timer = setTimeout(
-        () => stop(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-        deadline,
-      );
-    signal?.addEventListener("abort", onAbort, { once: true });
-    opening.then(
-      (s) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        resolve(s);
-      },
-      (err) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
-/** connect-es' gRPC request headers (`requestHeader()` of protocol-grpc), as a plain object for node:http2. */
 function requestHeaders(
-  path: string,
+  method: DescMethod,
   timeoutMs: number | undefined,
   header: HeadersInit | undefined,
-): http2.OutgoingHttpHeaders {
+): Uint8Array | string[] {
+  const path = `/${method.parent.typeName}/${method.name}`;
   if (header === undefined && timeoutMs === undefined) {
-    // The usual call: one literal, the shape node:http2 maps to its header list.
-    return {
-      ":method": "POST",
-      ":path": path,
-      "content-type": "application/grpc+proto",
-      "user-agent": "connect-es/2.1.2",
-      te: "trailers",
-    };
+    let block = blocks.get(method);
+    if (block === undefined) {
+      block = encoder.encode(baseFields(path, undefined));
+      blocks.set(method, block);
+    }
+    return block;
   }
-  const out: http2.OutgoingHttpHeaders = { ":method": "POST", ":path": path };
-  if (header !== undefined) {
-    for (const [key, value] of new Headers(header)) out[key] = value;
+  const extra = header === undefined ? undefined : new Headers(header);
+  const out = baseFields(path, extra);
+  if (timeoutMs !== undefined) out.push("grpc-timeout", `${timeoutMs}m`);
+  if (extra !== undefined) {
+    extra.forEach((value, key) => {
+      if (key !== "content-type" && key !== "user-agent" && key !== "te") out.push(key, value);
+    });
   }
-  out["content-type"] = "application/grpc+proto";
-  out["user-agent"] ??= "connect-es/2.1.2";
-  if (timeoutMs !== undefined) out["grpc-timeout"] = `${timeoutMs}m`;
-  out.te = "trailers";
   return out;
+}
+
+function baseFields(path: string, extra: Headers | undefined): string[] {
+  return [
+    ":method",
+    "POST",
+    ":scheme",
+    "http",
+    ":authority",
+    "localhost",
+    ":path",
+    path,
+    "content-type",
+    "application/grpc+proto",
+    "user-agent",
+    extra?.get("user-agent") ?? "connect-es/2.1.2",
+    "te",
+    "trailers",
+  ];
 }
 
 function finishResponse<I extends DescMessage, O extends DescMessage>(
   method: DescMethodUnary<I, O>,
-  rawHeader: http2.IncomingHttpHeaders | undefined,
-  rawTrailer: http2.IncomingHttpHeaders,
+  rawHeader: FieldRecord | undefined,
+  rawTrailer: FieldRecord,
   chunks: Buffer[],
   maxBytes: number,
 ): UnaryResponse<I, O> {
@@ -231,8 +204,8 @@ function finishResponse<I extends DescMessage, O extends DescMessage>(
   let headerError: ConnectError | undefined;
   if (!fastOk) {
     // Anything unusual goes through connect-es' own validators: identical errors and metadata.
-    header = toHeaders(rawHeader);
-    trailer = toHeaders(rawTrailer);
+    header = recordToHeaders(rawHeader);
+    trailer = recordToHeaders(rawTrailer);
     headerError = validateResponseWithCompression([], status, header).headerError;
   }
   const output = parseEnvelope(method.output, chunks, maxBytes);
@@ -261,11 +234,11 @@ function finishResponse<I extends DescMessage, O extends DescMessage>(
     message: output as MessageShape<O>,
     // Built on demand: most callers never look at response metadata.
     get header() {
-      header ??= toHeaders(rawHeader);
+      header ??= recordToHeaders(rawHeader);
       return header;
     },
     get trailer() {
-      trailer ??= toHeaders(rawTrailer);
+      trailer ??= recordToHeaders(rawTrailer);
       return trailer;
     },
   };
@@ -308,57 +281,4 @@ function parseEnvelope<O extends DescMessage>(
   }
   // A plain Uint8Array view (not a Buffer): bytes fields of the message alias it.
   return fromBinary(schema, new Uint8Array(buf.buffer, buf.byteOffset + 5, length));
-}
-
-/** Web `Headers` from node:http2 headers, pseudo-headers (`:status`, `:path`, …) left out. */
-export function toHeaders(raw: http2.IncomingHttpHeaders): Headers {
-  const h = new Headers();
-  for (const key of Object.keys(raw)) {
-    if (key.startsWith(":")) continue;
-    const v = raw[key];
-    if (Array.isArray(v)) for (const item of v) h.append(key, item);
-    else if (v !== undefined) h.set(key, String(v));
-  }
-  return h;
-}
-
-/** connect-node's mapping of HTTP/2 reset codes to gRPC codes (STREAM_CLOSED deliberately unmapped). */
-export function connectErrorFromH2ResetCode(rstCode: number): ConnectError | undefined {
-  const c = http2.constants;
-  const code =
-    rstCode === c.NGHTTP2_REFUSED_STREAM
-      ? Code.Unavailable
-      : rstCode === c.NGHTTP2_CANCEL
-        ? Code.Canceled
-        : rstCode === c.NGHTTP2_ENHANCE_YOUR_CALM
-          ? Code.ResourceExhausted
-          : rstCode === c.NGHTTP2_INADEQUATE_SECURITY || rstCode === c.NGHTTP2_HTTP_1_1_REQUIRED
-            ? Code.PermissionDenied
-            : rstCode === c.NGHTTP2_STREAM_CLOSED
-              ? undefined
-              : Code.Internal;
-  return code === undefined
-    ? undefined
-    : new ConnectError(`http/2 stream closed with error code 0x${rstCode.toString(16)}`, code);
-}
-
-/** connect-node's mapping of Node.js network errors (unreachable peer → Unavailable, reset → Aborted). */
-function connectErrorFromNodeReason(reason: unknown): ConnectError {
-  const codes: unknown[] = [];
-  for (let r: unknown = reason; r instanceof Error && codes.length < 10; r = r.cause) {
-    codes.push((r as NodeJS.ErrnoException).code);
-  }
-  let code = Code.Internal;
-  if (codes.some((c) => c === "ERR_STREAM_WRITE_AFTER_END")) code = Code.Aborted;
-  else if (
-    codes.some((c) => c === "ERR_STREAM_DESTROYED" || c === "ERR_HTTP2_INVALID_STREAM" || c === "ECONNRESET")
-  )
-    code = Code.Aborted;
-  else if (
-    codes.some((c) => c === "ETIMEDOUT" || c === "ENOTFOUND" || c === "EAI_AGAIN" || c === "ECONNREFUSED")
-  )
-    code = Code.Unavailable;
-  const err = ConnectError.from(reason, code);
-  if (err !== reason) err.cause = reason;
-  return err;
 }

@@ -1,4 +1,3 @@
-import type * as http2 from "node:http2";
 import {
   create,
   type DescMessage,
@@ -22,8 +21,11 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { connectErrorFromH2ResetCode } from "./call-errors.js";
 import { EnvelopeReader, frameMessage } from "./envelope-reader.js";
-import { connectErrorFromH2ResetCode, toHeaders } from "./unary-call.js";
+import { appendHeaders, type FieldRecord, recordToHeaders } from "./h2/fields.js";
+import { HpackEncoder } from "./h2/hpack.js";
+import type { H2Stream } from "./h2/stream.js";
 
 /** A unary method registered on a router, with the interceptors Connect would apply to it. */
 export interface UnaryRoute {
@@ -74,7 +76,7 @@ export function recordUnaryRoutes(
 }
 
 /**
- * Serves one unary gRPC call on a raw node:http2 stream (PROTOCOL-HTTP2.md), or returns false
+ * Serves one unary gRPC call on an HTTP/2 stream (PROTOCOL-HTTP2.md), or returns false
  * (nothing consumed) when the request is not plain binary gRPC — Connect's adapter then handles it.
  * The handler sees what Connect gives it: a HandlerContext (signal, deadline, request/response
  * metadata, context values) after the route's interceptors; errors become `grpc-status` /
@@ -85,8 +87,10 @@ export function recordUnaryRoutes(
  */
 export function serveUnary(
   route: UnaryRoute,
-  stream: http2.ServerHttp2Stream,
-  headers: http2.IncomingHttpHeaders,
+  stream: H2Stream,
+  headers: FieldRecord,
+  endStream: boolean,
+  secure: boolean,
   readMaxBytes: number,
   writeMaxBytes: number = readMaxBytes,
 ): boolean {
@@ -102,14 +106,9 @@ export function serveUnary(
   const rawTimeout = headers["grpc-timeout"];
   const timeout = parseTimeout(typeof rawTimeout === "string" ? rawTimeout : null, Number.MAX_SAFE_INTEGER);
   if (timeout.error) return false;
-  const call = new LeanCall(route, stream, headers, timeout.timeoutMs, writeMaxBytes);
+  const call = new LeanCall(route, stream, headers, secure, timeout.timeoutMs, writeMaxBytes);
   const body = new EnvelopeReader(readMaxBytes);
-  stream.on("data", (chunk: Buffer) => {
-    if (call.done) return;
-    const err = body.push(chunk);
-    if (err) call.finish(err);
-  });
-  stream.on("end", () => {
+  const end = () => {
     if (call.done) return;
     let input: unknown;
     try {
@@ -121,12 +120,24 @@ export function serveUnary(
       (output) => call.finish(undefined, output),
       (err) => call.finish(err),
     );
-  });
-  // A peer that resets the stream cancels the call (the handler's signal), as in connect-node.
-  stream.on("close", () => {
-    if (!call.done) call.finish(connectErrorFromH2ResetCode(stream.rstCode) ?? abortedByPeer());
-  });
-  stream.on("error", () => {});
+  };
+  stream.handler = {
+    onHeaders(_trailers, endStream) {
+      if (endStream) end();
+    },
+    onData(chunk, endStream) {
+      if (call.done) return;
+      const err = body.push(chunk);
+      if (err) call.finish(err);
+      else if (endStream) end();
+    },
+    // A peer that resets the stream cancels the call (the handler's signal), as in connect-node.
+    onClose(code) {
+      if (!call.done)
+        call.finish((code !== undefined && connectErrorFromH2ResetCode(code)) || abortedByPeer());
+    },
+  };
+  if (endStream) end();
   return true;
 }
 
@@ -143,7 +154,10 @@ function parseInput(schema: DescMessage, envelope: { flags: number; data: Uint8A
   }
 }
 
-const OK_TRAILERS: http2.OutgoingHttpHeaders = { "grpc-status": "0" };
+// The usual answer's header blocks, HPACK-encoded once (our encoder is stateless).
+const hpack = new HpackEncoder();
+const OK_HEADERS = hpack.encode([":status", "200", "content-type", "application/grpc+proto"]);
+const OK_TRAILERS = hpack.encode(["grpc-status", "0"]);
 
 /** One call's state; metadata and the abort signal exist only once somebody asks for them. */
 class LeanCall {
@@ -159,8 +173,9 @@ class LeanCall {
 
   constructor(
     private readonly route: UnaryRoute,
-    private readonly stream: http2.ServerHttp2Stream,
-    private readonly headers: http2.IncomingHttpHeaders,
+    private readonly stream: H2Stream,
+    private readonly headers: FieldRecord,
+    private readonly secure: boolean,
     timeoutMs: number | undefined,
     private readonly writeMaxBytes: number,
   ) {
@@ -183,7 +198,7 @@ class LeanCall {
   }
 
   get header(): Headers {
-    this.requestHeader ??= toHeaders(this.headers);
+    this.requestHeader ??= recordToHeaders(this.headers);
     return this.requestHeader;
   }
 
@@ -199,7 +214,7 @@ class LeanCall {
 
   /** As connect-node builds it: scheme from the connection, authority as sent (never validated). */
   get url(): string {
-    const scheme = this.stream.session?.encrypted ? "https" : "http";
+    const scheme = this.secure ? "https" : "http";
     return `${scheme}://${this.headers[":authority"] ?? "localhost"}${this.headers[":path"] ?? ""}`;
   }
 
@@ -298,30 +313,18 @@ class LeanCall {
     }
     this.abort(err);
     const { stream } = this;
-    if (stream.destroyed || stream.closed || stream.headersSent) return;
+    if (stream.closed) return;
     const trailers =
       err !== undefined
-        ? toNode(setTrailerStatus(this.resTrailer, err))
+        ? appendHeaders([], setTrailerStatus(this.resTrailer, err))
         : this.responseTrailer !== undefined
-          ? toNode(this.responseTrailer)
+          ? appendHeaders([], this.responseTrailer)
           : OK_TRAILERS;
-    const head = this.responseHeader
-      ? toNode(this.responseHeader)
-      : { "content-type": "application/grpc+proto" };
-    try {
-      stream.respond({ ":status": 200, ...head }, { waitForTrailers: true });
-      stream.once("wantTrailers", () => {
-        try {
-          stream.sendTrailers(trailers);
-        } catch {
-          // The peer went away between the body and the trailers.
-        }
-      });
-      if (frame) stream.end(frame);
-      else stream.end();
-    } catch {
-      // The stream closed under us (peer reset): nothing left to tell it.
-    }
+    stream.sendHeaders(
+      this.responseHeader ? appendHeaders([":status", "200"], this.responseHeader) : OK_HEADERS,
+    );
+    if (frame) stream.sendData(frame);
+    stream.sendHeaders(trailers, true);
   }
 
   /** Aborts the handler's signal, as Connect does when a call ends (with the error, if any). */
@@ -346,12 +349,4 @@ function envelope(schema: DescMessage, message: MessageShape<DescMessage>, maxBy
 function copy(from: Headers, to: Headers): void {
   for (const key of [...to.keys()]) to.delete(key);
   for (const [key, value] of from) to.set(key, value);
-}
-
-function toNode(h: Headers): http2.OutgoingHttpHeaders {
-  const out: http2.OutgoingHttpHeaders = {};
-  h.forEach((value, key) => {
-    out[key] = value;
-  });
-  return out;
 }
