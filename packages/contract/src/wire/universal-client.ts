@@ -14,7 +14,7 @@ import { BodyQueue } from "./h2/body-queue.js";
 import type { H2Connection } from "./h2/connection.js";
 import { appendHeaders, fieldsToRecord, recordToHeaders } from "./h2/fields.js";
 import { H2Code } from "./h2/frame.js";
-import type { H2Stream } from "./h2/stream.js";
+import { grantAsRead, type H2Stream } from "./h2/stream.js";
 
 /**
  * Streaming calls over `connection()`: Connect's gRPC protocol code builds the envelopes, headers and
@@ -44,6 +44,8 @@ export function createUniversalClient(connection: () => H2Connection): Universal
       return Promise.reject(connectErrorFromNodeReason(err));
     }
     const body = new BodyQueue();
+    // Window returned as Connect reads, not as bytes arrive: a slow reader slows the server.
+    const reader = grantAsRead(stream, body);
     const trailer = new Headers();
     const { signal } = request;
     return new Promise((resolve, reject) => {
@@ -64,7 +66,7 @@ export function createUniversalClient(connection: () => H2Connection): Universal
             resolve({
               status: Number(record[":status"] ?? 0),
               header: recordToHeaders(record),
-              body,
+              body: reader,
               trailer,
             });
           } else {

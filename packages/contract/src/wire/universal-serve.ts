@@ -5,7 +5,7 @@ import { connectErrorFromH2ResetCode } from "./call-errors.js";
 import { BodyQueue } from "./h2/body-queue.js";
 import { appendHeaders, type FieldRecord, recordToHeaders } from "./h2/fields.js";
 import { H2Code } from "./h2/frame.js";
-import type { H2Stream } from "./h2/stream.js";
+import { grantAsRead, type H2Stream } from "./h2/stream.js";
 import { pump } from "./universal-client.js";
 
 /**
@@ -46,7 +46,8 @@ export function serveUniversal(
     url: `${secure ? "https" : "http"}://${authority}${headers[":path"] ?? "/"}`,
     method: String(headers[":method"] ?? "POST"),
     header: recordToHeaders(headers),
-    body,
+    // Window returned as the handler reads: a slow handler holds a streaming client back.
+    body: grantAsRead(stream, body),
     signal: controller.signal,
   })
     .then(async (res) => {

@@ -92,7 +92,12 @@ export class H2Connection implements StreamSink {
       this.outbound.push(windowUpdate(0, this.connectionWindow - DEFAULT_WINDOW));
     this.socket.on("data", (chunk: Buffer) => this.onBytes(chunk));
     this.socket.on("error", (err: Error) => this.destroy(err));
-    this.socket.on("close", () => this.destroy(new Error("the connection closed")));
+    // After GOAWAY with nothing in flight, the socket closing is the graceful end, not a failure.
+    this.socket.on("close", () =>
+      this.destroy(
+        this.goingAway && this.streams.size === 0 ? undefined : new Error("the connection closed"),
+      ),
+    );
   }
 
   /** Number of open streams. */
@@ -106,7 +111,7 @@ export class H2Connection implements StreamSink {
     const id = this.nextStreamId;
     this.nextStreamId += 2;
     if (this.nextStreamId >= STREAM_ID_LIMIT) this.goingAway = true;
-    const stream = new H2Stream(id, this, this.peerInitialWindow);
+    const stream = new H2Stream(id, this, this.peerInitialWindow, this.initialRecvWindow);
     this.streams.set(id, stream);
     this.writeHeaders(stream, fields, endStream);
     if (endStream) stream.ended = true;
@@ -158,6 +163,15 @@ export class H2Connection implements StreamSink {
 
   writeReset(stream: H2Stream, code: number): void {
     this.outbound.push(resetFrame(stream.id, code));
+  }
+
+  grant(stream: H2Stream, bytes: number): void {
+    stream.recvUnacked += bytes;
+    if (stream.recvUnacked >= this.streamWindow / 2) {
+      this.outbound.push(windowUpdate(stream.id, stream.recvUnacked));
+      stream.recvWindow += stream.recvUnacked;
+      stream.recvUnacked = 0;
+    }
   }
 
   release(stream: H2Stream, code: number | undefined, cause?: Error): void {
@@ -268,14 +282,15 @@ export class H2Connection implements StreamSink {
     }
     const end = (flags & Flag.END_STREAM) !== 0;
     const data = unpad(FrameType.DATA, flags, payload);
-    if (end) stream.remoteEnded = true;
-    else {
-      stream.recvUnacked += payload.byteLength;
-      if (stream.recvUnacked >= this.streamWindow / 2) {
-        this.outbound.push(windowUpdate(id, stream.recvUnacked));
-        stream.recvUnacked = 0;
-      }
+    // Past the window we granted: a stream error (RFC 9113 §6.9.1).
+    stream.recvWindow -= payload.byteLength;
+    if (stream.recvWindow < 0) {
+      this.streamError(stream, H2Code.FLOW_CONTROL_ERROR);
+      return;
     }
+    if (end) stream.remoteEnded = true;
+    // Padding is never read: returned at once, like everything when the reader does not hold the window.
+    else this.grant(stream, stream.holdWindow ? payload.byteLength - data.byteLength : payload.byteLength);
     stream.handler.onData(data, end);
     if (end && stream.localEnded) this.release(stream, undefined);
   }
@@ -301,7 +316,7 @@ export class H2Connection implements StreamSink {
         this.resetUnknown(id, H2Code.REFUSED_STREAM);
         return;
       }
-      stream = new H2Stream(id, this, this.peerInitialWindow);
+      stream = new H2Stream(id, this, this.peerInitialWindow, this.initialRecvWindow);
       this.streams.set(id, stream);
       stream.headersReceived = true;
       stream.remoteEnded = end;
@@ -395,6 +410,11 @@ export class H2Connection implements StreamSink {
     }
   }
 
+  /** A new stream's receive window: ours, or the default a peer may use before it saw our SETTINGS. */
+  private get initialRecvWindow(): number {
+    return Math.max(this.streamWindow, DEFAULT_WINDOW);
+  }
+
   private isIdle(id: number): boolean {
     const ours = id % 2 === (this.role === "client" ? 1 : 0);
     return ours ? id >= this.nextStreamId : id > this.lastPeerStreamId;
@@ -419,5 +439,7 @@ export class H2Connection implements StreamSink {
   private endSocket(): void {
     this.outbound.flush();
     this.socket.end();
+    // A peer may keep its half open (node:http2 does while it holds streams): bound the wait for it.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 }

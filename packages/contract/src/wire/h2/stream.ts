@@ -25,6 +25,8 @@ export interface StreamSink {
   writeReset(stream: H2Stream, code: number): void;
   /** Removes a closed stream; reports it to its handler. */
   release(stream: H2Stream, code: number | undefined, cause?: Error): void;
+  /** Returns `bytes` of received DATA to the peer's window for this stream (WINDOW_UPDATE in batches). */
+  grant(stream: H2Stream, bytes: number): void;
 }
 
 /** A queued send: DATA bytes (from `offset`) or a header block, each with its END_STREAM flag. */
@@ -43,8 +45,13 @@ export class H2Stream {
   handler: H2StreamHandler = IGNORE;
   /** Our send window for this stream (the peer's SETTINGS_INITIAL_WINDOW_SIZE + its WINDOW_UPDATEs). */
   sendWindow: number;
-  /** Bytes received since our last WINDOW_UPDATE for this stream. */
+  /** Bytes read (or received) since our last WINDOW_UPDATE for this stream. */
   recvUnacked = 0;
+  /**
+   * Receive flow control follows {@link consumed} instead of arrival: the peer's window only reopens
+   * as the reader takes data, so a slow reader holds the sender back (RFC 9113 §6.9).
+   */
+  holdWindow = false;
   /** No more sends accepted (END_STREAM sent or queued). */
   ended = false;
   /** END_STREAM written to the connection. */
@@ -60,8 +67,15 @@ export class H2Stream {
     readonly id: number,
     private readonly sink: StreamSink,
     sendWindow: number,
+    /** What the peer may still send on this stream: our window minus what arrived, plus our updates. */
+    public recvWindow: number,
   ) {
     this.sendWindow = sendWindow;
+  }
+
+  /** With {@link holdWindow}: the reader took `bytes` of DATA; the peer may send that much more. */
+  consumed(bytes: number): void {
+    if (!this.closed && !this.remoteEnded && bytes > 0) this.sink.grant(this, bytes);
   }
 
   /** Sends a header block (a flat `[name, value, …]` list or a pre-encoded HPACK block). */
@@ -122,3 +136,18 @@ export class H2Stream {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * `body` (a stream's received DATA, in order) with the stream's receive window returned as its reader
+ * takes each chunk rather than as it arrives: Connect's readers pull, so flow control reaches the
+ * peer and nothing buffers without bound (RFC 9113 §6.9). Call before the stream's first DATA.
+ */
+export function grantAsRead(stream: H2Stream, body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  stream.holdWindow = true;
+  return (async function* () {
+    for await (const chunk of body) {
+      stream.consumed(chunk.byteLength);
+      yield chunk;
+    }
+  })();
+}
