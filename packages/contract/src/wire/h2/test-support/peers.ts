@@ -44,6 +44,15 @@ export function within<T>(ms: number, what: string, promise: Promise<T>): Promis
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Polls a real condition every few ms until it holds; throws naming `what` after `ms`. */
+export async function waitFor(what: string, condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 export const sha256 = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");
 
 /** Deterministic incompressible-looking bytes (so a corrupted or reordered chunk changes the hash). */
@@ -99,6 +108,24 @@ export function record(stream: H2Stream, onData?: (chunk: Buffer, total: number)
   return { rec, closed };
 }
 
+/** Calls `answer` with the request body once the request ended (END_STREAM on DATA or trailers). */
+export function whenRequestEnds(stream: H2Stream, endStream: boolean, answer: (body: Buffer) => void): void {
+  if (endStream) {
+    answer(Buffer.alloc(0));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  const done = () => answer(Buffer.concat(chunks));
+  stream.handler = {
+    onHeaders: (_, end) => end && done(),
+    onData(chunk, end) {
+      chunks.push(Buffer.from(chunk));
+      if (end) done();
+    },
+    onClose() {},
+  };
+}
+
 /** A flat field list as an object (last value wins), for assertions. */
 export const fieldObject = (fields: readonly string[]): Record<string, string> => {
   const out: Record<string, string> = {};
@@ -138,10 +165,13 @@ export async function listenServer(
   path: string,
   onStream: NonNullable<H2ConnectionOptions["onStream"]>,
   options: Partial<H2ConnectionOptions> = {},
+  /** Sees each accepted socket before our connection reads from it (e.g. to sniff frames). */
+  onSocket?: (socket: net.Socket) => void,
 ) {
   const connections = new Set<H2Connection>();
   const closes: Promise<Error | undefined>[] = [];
   const server = net.createServer((socket) => {
+    onSocket?.(socket);
     closes.push(
       new Promise((resolve) => {
         const conn = new H2Connection({

@@ -14,7 +14,12 @@ export interface RawFrame {
 }
 
 /** One frame as bytes. */
-export function rawFrame(type: number, flags: number, streamId: number, payload: Uint8Array = Buffer.alloc(0)) {
+export function rawFrame(
+  type: number,
+  flags: number,
+  streamId: number,
+  payload: Uint8Array = Buffer.alloc(0),
+) {
   const header = Buffer.alloc(9);
   header.writeUIntBE(payload.byteLength, 0, 3);
   header[3] = type;
@@ -105,7 +110,7 @@ export class RawPeer {
 
 /** Cuts a byte stream into frames (payloads copied), calling `onFrame` for each complete one. */
 export function frameSplitter(onFrame: (f: RawFrame) => void): (chunk: Buffer) => void {
-  let buffered = Buffer.alloc(0);
+  let buffered: Buffer = Buffer.alloc(0);
   return (chunk) => {
     buffered = buffered.byteLength === 0 ? chunk : Buffer.concat([buffered, chunk]);
     while (buffered.byteLength >= 9) {
@@ -124,10 +129,17 @@ export function frameSplitter(onFrame: (f: RawFrame) => void): (chunk: Buffer) =
 
 /**
  * Frame headers seen on a socket our connection reads (a second 'data' listener: it sees the same
- * chunks), to check what a peer actually sent, e.g. that node split a header block.
+ * chunks), to check what a peer actually sent, e.g. that node split a header block. A server-side
+ * socket starts with the client preface: `skipPreface`.
  */
-export function sniffFrames(socket: net.Socket): RawFrame[] {
+export function sniffFrames(socket: net.Socket, skipPreface = false): RawFrame[] {
   const seen: RawFrame[] = [];
-  socket.on("data", frameSplitter((f) => seen.push(f)));
+  const split = frameSplitter((f) => seen.push(f));
+  let skip = skipPreface ? CLIENT_PREFACE.byteLength : 0;
+  socket.on("data", (chunk: Buffer) => {
+    const n = Math.min(skip, chunk.byteLength);
+    skip -= n;
+    if (n < chunk.byteLength) split(chunk.subarray(n));
+  });
   return seen;
 }
