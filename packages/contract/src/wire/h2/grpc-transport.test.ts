@@ -1,7 +1,7 @@
 // gRPC over our HTTP/2 layer end to end: createPluginTransport (client) against startGrpcServer
 // (server), with Connect clients and handlers on top: streaming backpressure, cancellation, deadlines,
 // lost and closed connections, reconnecting, and AutoMTLS.
-import { Code, ConnectError, createClient, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { GRPCBroker } from "../../gen/plugin/grpc_broker_pb.js";
@@ -76,14 +76,17 @@ async function* connInfos() {
   }
 }
 
-/** A server on `name` with the test services; closed by the caller. `connectHandlers` serves them with
- * an interceptor, which takes them off the lean paths onto Connect's own handler code. */
+/**
+ * A server on `name` with the test services; closed by the caller. `connectHandlers` serves them with
+ * an interceptor, which takes them off the lean paths onto Connect's own handler code.
+ */
 function serve(
   name: string,
   options: Partial<GrpcServerOptions> = {},
   connectHandlers = false,
 ): Promise<GrpcServer> {
-  const opts = connectHandlers ? { interceptors: [(next: never) => next] } : undefined;
+  const passThrough: Interceptor = (next) => next;
+  const opts = connectHandlers ? { interceptors: [passThrough] } : undefined;
   return startGrpcServer({
     routes: (r) =>
       r.service(Health, health, opts).service(GRPCStdio, stdio, opts).service(GRPCBroker, broker, opts),
