@@ -1,10 +1,9 @@
 import * as net from "node:net";
-import * as tls from "node:tls";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { createTransport } from "@connectrpc/connect/protocol-grpc";
 import type { PluginAddress } from "../handshake/handshake-line.js";
 import { H2Connection } from "./h2/connection.js";
-import { MAX_MESSAGE_BYTES, type MutualTls, tlsOptions } from "./mutual-tls.js";
+import { MAX_MESSAGE_BYTES, type MutualTls, nodeTls, tlsOptions } from "./mutual-tls.js";
 import { createUnaryCall } from "./unary-call.js";
 import { createUniversalClient } from "./universal-client.js";
 
@@ -41,7 +40,7 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
   const dial = (): net.Socket => {
     const target = address.network === "unix" ? { path: address.address } : parseHostPort(address.address);
     const socket = options.tls
-      ? tls.connect({ ...target, ...tlsOptions(options.tls), servername: "localhost" })
+      ? nodeTls().connect({ ...target, ...tlsOptions(options.tls), servername: "localhost" })
       : net.connect(target);
     socket.setNoDelay(true);
     return socket;

@@ -86,3 +86,31 @@ const tooLarge = (size: number, max: number) =>
   );
 const extraMessage = () =>
   new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
+
+/** A request body of several gRPC length-prefixed messages (client and bidi streaming), cut as it arrives. */
+export class EnvelopeSplitter {
+  private rest: Buffer | undefined;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** The complete envelopes so far; RESOURCE_EXHAUSTED (thrown) as soon as one is announced too big. */
+  push(chunk: Buffer): { flags: number; data: Uint8Array }[] {
+    let buf = this.rest === undefined ? chunk : Buffer.concat([this.rest, chunk]);
+    const out: { flags: number; data: Uint8Array }[] = [];
+    while (buf.byteLength >= 5) {
+      const length = buf.readUInt32BE(1);
+      if (length > this.maxBytes) throw tooLarge(length, this.maxBytes);
+      if (buf.byteLength < 5 + length) break;
+      // Plain Uint8Array views (not Buffers): bytes fields of the message alias them.
+      out.push({ flags: buf[0] as number, data: new Uint8Array(buf.buffer, buf.byteOffset + 5, length) });
+      buf = buf.subarray(5 + length);
+    }
+    this.rest = buf.byteLength > 0 ? buf : undefined;
+    return out;
+  }
+
+  /** Whether a partial envelope is left (an error once the request ended). */
+  get pending(): boolean {
+    return this.rest !== undefined;
+  }
+}

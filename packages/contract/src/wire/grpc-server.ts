@@ -3,15 +3,15 @@ import { rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as tls from "node:tls";
 import { type ConnectRouter, createConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { PluginAddress } from "../handshake/handshake-line.js";
 import { H2Connection } from "./h2/connection.js";
 import { fieldsToRecord } from "./h2/fields.js";
 import type { H2Stream } from "./h2/stream.js";
-import { MAX_MESSAGE_BYTES, type MutualTls, tlsOptions } from "./mutual-tls.js";
-import { recordUnaryRoutes, serveUnary, type UnaryRoute } from "./unary-handler.js";
+import { MAX_MESSAGE_BYTES, type MutualTls, nodeTls, tlsOptions } from "./mutual-tls.js";
+import { serveStream } from "./stream-handler.js";
+import { type LeanRoute, recordLeanRoutes, serveUnary } from "./unary-handler.js";
 import { answerUnimplemented, serveUniversal } from "./universal-serve.js";
 
 /** A gRPC server on one listener; `close()` drains it. */
@@ -46,20 +46,21 @@ export interface GrpcServerOptions {
  * validated (Go hosts send `unused`).
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
-  const unary = new Map<string, UnaryRoute | null>();
+  const lean = new Map<string, LeanRoute | null>();
   const readMaxBytes = options.readMaxBytes ?? MAX_MESSAGE_BYTES;
   const writeMaxBytes = options.writeMaxBytes ?? MAX_MESSAGE_BYTES;
   const router = createConnectRouter({ readMaxBytes, writeMaxBytes });
-  options.routes(recordUnaryRoutes(router, unary));
-  // Unary calls (nearly all plugin traffic) are served straight off the HTTP/2 stream; streams and
-  // anything unusual go to Connect's own handlers.
+  options.routes(recordLeanRoutes(router, lean));
+  // Plain binary gRPC calls (all go-plugin traffic) are served straight off the HTTP/2 stream;
+  // anything unusual (other codecs, compression, interceptors on streams) goes to Connect's handlers.
   const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
   const secure = options.tls !== undefined;
   const onStream = (stream: H2Stream, fields: string[], endStream: boolean) => {
     const headers = fieldsToRecord(fields);
     const path = String(headers[":path"] ?? "");
-    const route = unary.get(path);
-    if (route && serveUnary(route, stream, headers, endStream, secure, readMaxBytes, writeMaxBytes)) return;
+    const route = lean.get(path);
+    const serve = route?.method.methodKind === "unary" ? serveUnary : serveStream;
+    if (route && serve(route, stream, { headers, endStream, secure, readMaxBytes, writeMaxBytes })) return;
     const handler = handlers.get(path);
     if (handler) serveUniversal(handler, stream, headers, endStream, secure);
     else answerUnimplemented(stream, path);
@@ -76,7 +77,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     connections.add(connection);
   };
   const server = options.tls
-    ? tls.createServer({ ...tlsOptions(options.tls), requestCert: true }, accept)
+    ? nodeTls().createServer({ ...tlsOptions(options.tls), requestCert: true }, accept)
     : net.createServer(accept);
   // TLS handshake failures (wrong peer cert) are the peer's problem, not ours.
   server.on("tlsClientError", () => {});

@@ -1,5 +1,12 @@
 import type * as tls from "node:tls";
 
+/** node:tls, loaded on first AutoMTLS use: a plaintext plugin does not pay its ~4 ms load at start-up. */
+export function nodeTls(): typeof tls {
+  // process.getBuiltinModule (Node ≥ 20.16): synchronous, and no `createRequire` binding to collide
+  // with a bundle's require banner.
+  return process.getBuiltinModule("node:tls") as typeof tls;
+}
+
 /**
  * AutoMTLS material for one connection (go-plugin-wire.md §6): our own key and certificate, and the
  * one certificate we accept from the peer. The same pair serves as server and client identity, since

@@ -3,55 +3,47 @@ import {
   type DescMessage,
   type DescMethod,
   type DescMethodUnary,
-  type DescService,
   fromBinary,
   type MessageShape,
-  toBinary,
 } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
   type ConnectRouter,
-  type ContextValues,
-  createContextValues,
   createServiceImplSpec,
   type HandlerContext,
   type Interceptor,
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { connectErrorFromH2ResetCode } from "./call-errors.js";
-import { EnvelopeReader, frameMessage } from "./envelope-reader.js";
-import { appendHeaders, type FieldRecord, recordToHeaders } from "./h2/fields.js";
-import { HpackEncoder } from "./h2/hpack.js";
-import type { H2Stream } from "./h2/stream.js";
+import { EnvelopeReader } from "./envelope-reader.js";
+import type { H2Stream, H2StreamHandler } from "./h2/stream.js";
+import { type LeanCall, type LeanRequest, startLeanCall } from "./lean-call.js";
 
-/** A unary method registered on a router, with the interceptors Connect would apply to it. */
-export interface UnaryRoute {
-  readonly method: DescMethodUnary;
+/** A method registered on a router, with the interceptors Connect would apply to it. */
+export interface LeanRoute {
+  readonly method: DescMethod;
   readonly impl: (req: unknown, ctx: HandlerContext) => unknown;
   readonly interceptors: readonly Interceptor[];
 }
 
 /**
- * Wraps a ConnectRouter so every registration still reaches it (the fallback for streams and
- * anything unusual) and unary methods registered with no option but `interceptors` are also
- * recorded by request path (`/package.Service/Method`) for {@link serveUnary}. A path registered
- * twice is left to Connect alone.
+ * Wraps a ConnectRouter so every registration still reaches it (the fallback for anything unusual)
+ * and methods the lean path serves are also recorded by request path (`/package.Service/Method`):
+ * unary methods registered with no option but `interceptors`, streaming methods with no option at
+ * all (or no interceptors). A path registered twice is left to Connect alone.
  */
-export function recordUnaryRoutes(
+export function recordLeanRoutes(
   router: ConnectRouter,
-  routes: Map<string, UnaryRoute | null>,
+  routes: Map<string, LeanRoute | null>,
 ): ConnectRouter {
-  const record = (method: DescMethod, impl: UnaryRoute["impl"], options: object | undefined) => {
+  const record = (method: DescMethod, impl: LeanRoute["impl"], options: object | undefined) => {
     const path = `/${method.parent.typeName}/${method.name}`;
     const plain = options === undefined || Object.keys(options).every((k) => k === "interceptors");
-    if (routes.has(path) || method.methodKind !== "unary" || !plain) routes.set(path, null);
-    else {
-      const interceptors = (options as { interceptors?: Interceptor[] } | undefined)?.interceptors ?? [];
-      routes.set(path, { method: method as DescMethodUnary, impl, interceptors });
-    }
+    const interceptors = (options as { interceptors?: Interceptor[] } | undefined)?.interceptors ?? [];
+    const lean = plain && (method.methodKind === "unary" || interceptors.length === 0);
+    routes.set(path, routes.has(path) || !lean ? null : { method, impl, interceptors });
   };
   const proxy: ConnectRouter = {
     get handlers() {
@@ -62,13 +54,13 @@ export function recordUnaryRoutes(
       // Connect's own spec: bound methods, and an UNIMPLEMENTED thrower for missing ones.
       const spec = createServiceImplSpec(service, implementation);
       for (const method of service.methods) {
-        record(method, spec.methods[method.localName]?.impl as UnaryRoute["impl"], options);
+        record(method, spec.methods[method.localName]?.impl as LeanRoute["impl"], options);
       }
       return proxy;
     },
     rpc(method, impl, options) {
       router.rpc(method, impl, options);
-      record(method, impl as UnaryRoute["impl"], options);
+      record(method, impl as LeanRoute["impl"], options);
       return proxy;
     },
   };
@@ -77,73 +69,84 @@ export function recordUnaryRoutes(
 
 /**
  * Serves one unary gRPC call on an HTTP/2 stream (PROTOCOL-HTTP2.md), or returns false
- * (nothing consumed) when the request is not plain binary gRPC — Connect's adapter then handles it.
+ * (nothing consumed) when the request is not plain binary gRPC — Connect's handler then serves it.
  * The handler sees what Connect gives it: a HandlerContext (signal, deadline, request/response
  * metadata, context values) after the route's interceptors; errors become `grpc-status` /
  * `grpc-message` trailers through Connect's own `setTrailerStatus`, with Connect's messages and
  * codes for protocol errors; a request over `readMaxBytes` or a response over `writeMaxBytes` ends
- * RESOURCE_EXHAUSTED, as in connect-node. What it saves per call is Connect's async-iterable pipeline, web
- * `Headers` and AbortControllers: built only if the handler asks for them.
+ * RESOURCE_EXHAUSTED, as in connect-node. What it saves per call is Connect's async-iterable
+ * pipeline, web `Headers` and AbortControllers: built only if the handler asks for them.
  */
-export function serveUnary(
-  route: UnaryRoute,
+export function serveUnary(route: LeanRoute, stream: H2Stream, req: LeanRequest): boolean {
+  const call = startLeanCall(route.method, stream, req);
+  if (call === undefined) return false;
+  receiveOne(call, stream, req, route.method.input, (input) => {
+    invokeUnary(call, route, input).then(
+      (output) => {
+        try {
+          call.send(output);
+          call.finish();
+        } catch (err) {
+          call.finish(err);
+        }
+      },
+      (err) => call.finish(err),
+    );
+  });
+  return true;
+}
+
+/**
+ * Reads the single request message of a unary or server-streaming call (Connect's errors for a
+ * missing, partial, extra or oversized one) and hands it over once the request ends; a peer that
+ * resets the stream cancels the call (the handler's signal), as in connect-node.
+ */
+export function receiveOne(
+  call: LeanCall,
   stream: H2Stream,
-  headers: FieldRecord,
-  endStream: boolean,
-  secure: boolean,
-  readMaxBytes: number,
-  writeMaxBytes: number = readMaxBytes,
-): boolean {
-  const type = headers["content-type"];
-  const encoding = headers["grpc-encoding"];
-  if (
-    headers[":method"] !== "POST" ||
-    (type !== "application/grpc" && type !== "application/grpc+proto") ||
-    (encoding !== undefined && encoding !== "identity")
-  ) {
-    return false;
-  }
-  const rawTimeout = headers["grpc-timeout"];
-  const timeout = parseTimeout(typeof rawTimeout === "string" ? rawTimeout : null, Number.MAX_SAFE_INTEGER);
-  if (timeout.error) return false;
-  const call = new LeanCall(route, stream, headers, secure, timeout.timeoutMs, writeMaxBytes);
-  const body = new EnvelopeReader(readMaxBytes);
+  req: LeanRequest,
+  schema: DescMessage,
+  start: (input: unknown) => void,
+): void {
+  const body = new EnvelopeReader(req.readMaxBytes);
   const end = () => {
     if (call.done) return;
     let input: unknown;
     try {
-      input = parseInput(route.method.input, body.message());
+      input = parseInput(schema, body.message());
     } catch (err) {
       return call.finish(err);
     }
-    call.invoke(input).then(
-      (output) => call.finish(undefined, output),
-      (err) => call.finish(err),
-    );
+    start(input);
   };
-  stream.handler = {
-    onHeaders(_trailers, endStream) {
-      if (endStream) end();
+  const handler: H2StreamHandler = {
+    onHeaders(_trailers, ended) {
+      if (ended) end();
     },
-    onData(chunk, endStream) {
+    onData(chunk, ended) {
       if (call.done) return;
       const err = body.push(chunk);
       if (err) call.finish(err);
-      else if (endStream) end();
+      else if (ended) end();
     },
-    // A peer that resets the stream cancels the call (the handler's signal), as in connect-node.
     onClose(code) {
-      if (!call.done)
-        call.finish((code !== undefined && connectErrorFromH2ResetCode(code)) || abortedByPeer());
+      if (!call.done) call.finish(closedByPeer(code));
     },
   };
-  if (endStream) end();
-  return true;
+  stream.handler = handler;
+  if (req.endStream) end();
 }
 
-const abortedByPeer = () => new ConnectError("the client closed the stream", Code.Canceled);
+/** Why a call ended when its stream did before the answer: the peer's reset, or it went away. */
+export function closedByPeer(code: number | undefined): ConnectError {
+  return (
+    (code !== undefined && connectErrorFromH2ResetCode(code)) ||
+    new ConnectError("the client closed the stream", Code.Canceled)
+  );
+}
 
-function parseInput(schema: DescMessage, envelope: { flags: number; data: Uint8Array }): unknown {
+/** One request message, decoded with Connect's errors. */
+export function parseInput(schema: DescMessage, envelope: { flags: number; data: Uint8Array }): unknown {
   if ((envelope.flags & 1) === 1) {
     throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
   }
@@ -154,196 +157,61 @@ function parseInput(schema: DescMessage, envelope: { flags: number; data: Uint8A
   }
 }
 
-// The usual answer's header blocks, HPACK-encoded once (our encoder is stateless).
-const hpack = new HpackEncoder();
-const OK_HEADERS = hpack.encode([":status", "200", "content-type", "application/grpc+proto"]);
-const OK_TRAILERS = hpack.encode(["grpc-status", "0"]);
-
-/** One call's state; metadata and the abort signal exist only once somebody asks for them. */
-class LeanCall {
-  done = false;
-  private controller: AbortController | undefined;
-  private abortReason: unknown;
-  private aborted = false;
-  private requestHeader: Headers | undefined;
-  private responseHeader: Headers | undefined;
-  private responseTrailer: Headers | undefined;
-  private readonly deadline: number | undefined;
-  private readonly timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly route: UnaryRoute,
-    private readonly stream: H2Stream,
-    private readonly headers: FieldRecord,
-    private readonly secure: boolean,
-    timeoutMs: number | undefined,
-    private readonly writeMaxBytes: number,
-  ) {
-    if (timeoutMs !== undefined) {
-      this.deadline = Date.now() + timeoutMs;
-      // grpc-timeout: past it the call ends DEADLINE_EXCEEDED whatever the handler does.
-      this.timer = setTimeout(
-        () => this.finish(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-        timeoutMs,
-      );
-    }
-  }
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.abortReason);
-    }
-    return this.controller.signal;
-  }
-
-  get header(): Headers {
-    this.requestHeader ??= recordToHeaders(this.headers);
-    return this.requestHeader;
-  }
-
-  get resHeader(): Headers {
-    this.responseHeader ??= new Headers({ "content-type": "application/grpc+proto" });
-    return this.responseHeader;
-  }
-
-  get resTrailer(): Headers {
-    this.responseTrailer ??= new Headers({ "grpc-status": "0" });
-    return this.responseTrailer;
-  }
-
-  /** As connect-node builds it: scheme from the connection, authority as sent (never validated). */
-  get url(): string {
-    const scheme = this.secure ? "https" : "http";
-    return `${scheme}://${this.headers[":authority"] ?? "localhost"}${this.headers[":path"] ?? ""}`;
-  }
-
-  /** Runs the interceptors and the handler, as Connect's `invokeUnaryImplementation` does. */
-  invoke(input: unknown): Promise<unknown> {
-    const { method, impl, interceptors } = this.route;
-    const call = this;
-    const timeoutMs = () => (call.deadline === undefined ? undefined : call.deadline - Date.now());
-    let inner: UnaryResponse | undefined;
-    let next = async (req: UnaryRequest): Promise<UnaryResponse> => {
-      const ctx: HandlerContext = {
-        method,
-        service: req.service,
-        protocolName: "grpc",
-        requestMethod: "POST",
-        url: req.url,
-        timeoutMs,
-        get signal() {
-          return req.signal;
-        },
-        get requestHeader() {
-          return req.header;
-        },
-        get responseHeader() {
-          return call.resHeader;
-        },
-        get responseTrailer() {
-          return call.resTrailer;
-        },
-        values: req.contextValues,
-      };
-      const message = create(method.output, (await impl(req.message, ctx)) as MessageShape<DescMessage>);
-      inner = {
-        stream: false,
-        message,
-        method,
-        service: method.parent,
-        get header() {
-          return call.resHeader;
-        },
-        get trailer() {
-          return call.resTrailer;
-        },
-      } as UnaryResponse;
-      return inner;
-    };
-    for (let i = interceptors.length - 1; i >= 0; i--)
-      next = (interceptors[i] as Interceptor)(next as never) as never;
-    const values: ContextValues = createContextValues();
-    const service: DescService = method.parent;
-    return next({
-      stream: false,
-      message: input,
-      method,
-      service,
-      requestMethod: "POST",
-      get url() {
-        return call.url;
-      },
-      get signal() {
-        return call.signal;
-      },
-      get header() {
-        return call.header;
-      },
-      contextValues: values,
-    } as UnaryRequest).then((res) => {
-      // An interceptor may answer with its own metadata objects: Connect sends theirs (copyHeaders).
-      if (res !== inner) {
-        const { header, trailer } = res;
-        if (header !== this.responseHeader) copy(header, this.resHeader);
-        if (trailer !== this.responseTrailer) copy(trailer, this.resTrailer);
-      }
-      return res.message;
-    });
-  }
-
-  /** Writes the response (or the error status) once; later calls are ignored. */
-  finish(error: unknown, output?: unknown): void {
-    if (this.done) return;
-    this.done = true;
-    if (this.timer) clearTimeout(this.timer);
-    let frame: Buffer | undefined;
-    let err: ConnectError | undefined;
-    if (error === undefined) {
-      try {
-        frame = envelope(this.route.method.output, output as MessageShape<DescMessage>, this.writeMaxBytes);
-      } catch (e) {
-        err = e as ConnectError;
-      }
-    } else {
-      err =
-        error instanceof ConnectError
-          ? error
-          : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
-    }
-    this.abort(err);
-    const { stream } = this;
-    if (stream.closed) return;
-    const trailers =
-      err !== undefined
-        ? appendHeaders([], setTrailerStatus(this.resTrailer, err))
-        : this.responseTrailer !== undefined
-          ? appendHeaders([], this.responseTrailer)
-          : OK_TRAILERS;
-    stream.sendHeaders(
-      this.responseHeader ? appendHeaders([":status", "200"], this.responseHeader) : OK_HEADERS,
+/** Runs the interceptors and the handler, as Connect's `invokeUnaryImplementation` does. */
+function invokeUnary(call: LeanCall, route: LeanRoute, input: unknown): Promise<unknown> {
+  const { impl, interceptors } = route;
+  const method = route.method as DescMethodUnary;
+  let inner: UnaryResponse | undefined;
+  let next = async (req: UnaryRequest): Promise<UnaryResponse> => {
+    const ctx = call.context(
+      () => req.signal,
+      () => req.header,
+      req.contextValues,
+      req.url,
     );
-    if (frame) stream.sendData(frame);
-    stream.sendHeaders(trailers, true);
+    const message = create(method.output, (await impl(req.message, ctx)) as MessageShape<DescMessage>);
+    inner = {
+      stream: false,
+      message,
+      method,
+      service: method.parent,
+      get header() {
+        return call.resHeader;
+      },
+      get trailer() {
+        return call.resTrailer;
+      },
+    } as UnaryResponse;
+    return inner;
+  };
+  for (let i = interceptors.length - 1; i >= 0; i--) {
+    next = (interceptors[i] as Interceptor)(next as never) as never;
   }
-
-  /** Aborts the handler's signal, as Connect does when a call ends (with the error, if any). */
-  private abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.abortReason = reason;
-    this.controller?.abort(reason);
-  }
-}
-
-function envelope(schema: DescMessage, message: MessageShape<DescMessage>, maxBytes: number): Buffer {
-  let bytes: Uint8Array;
-  try {
-    bytes = toBinary(schema, message);
-  } catch (e) {
-    throw new ConnectError(`serialize binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
-  }
-  return frameMessage(bytes, maxBytes);
+  return next({
+    stream: false,
+    message: input,
+    method,
+    service: method.parent,
+    requestMethod: "POST",
+    get url() {
+      return call.url;
+    },
+    get signal() {
+      return call.signal;
+    },
+    get header() {
+      return call.header;
+    },
+    contextValues: call.values,
+  } as UnaryRequest).then((res) => {
+    // An interceptor may answer with its own metadata objects: Connect sends theirs (copyHeaders).
+    if (res !== inner) {
+      const { header, trailer } = res;
+      if (header !== call.responseHeader) copy(header, call.resHeader);
+      if (trailer !== call.responseTrailer) copy(trailer, call.resTrailer);
+    }
+    return res.message;
+  });
 }
 
 function copy(from: Headers, to: Headers): void {

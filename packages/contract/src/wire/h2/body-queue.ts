@@ -1,15 +1,20 @@
 // A received message body as an async iterable: what Connect's universal client and handler APIs read.
 
-/** A pull queue of received DATA with an end or an error. One reader. */
-export class BodyQueue implements AsyncIterable<Uint8Array> {
-  private readonly chunks: Uint8Array[] = [];
+/** A pull queue of received items (DATA, or decoded messages) with an end or an error. One reader. */
+export class BodyQueue<T = Uint8Array> implements AsyncIterable<T> {
+  private readonly chunks: T[] = [];
   private done = false;
   private error: unknown;
   private wake: (() => void) | undefined;
 
-  push(chunk: Uint8Array): void {
-    if (chunk.byteLength > 0) this.chunks.push(chunk);
+  push(chunk: T): void {
+    if (!(chunk instanceof Uint8Array) || chunk.byteLength > 0) this.chunks.push(chunk);
     this.notify();
+  }
+
+  /** Items received and not yet read. */
+  get size(): number {
+    return this.chunks.length;
   }
 
   end(error?: unknown): void {
@@ -25,7 +30,7 @@ export class BodyQueue implements AsyncIterable<Uint8Array> {
     wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       const chunk = this.chunks.shift();
       if (chunk !== undefined) {
