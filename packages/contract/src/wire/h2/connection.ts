@@ -4,8 +4,10 @@
 // HTTP/2 library exists, so this is hand-written and limited to what gRPC needs (no push, no priorities,
 // no HTTP/1 upgrade).
 import type { Duplex } from "node:stream";
+import type { H2ConnectionOptions } from "./connection-options.js";
 import {
   CLIENT_PREFACE,
+  checkPreface,
   DEFAULT_WINDOW,
   encodeFrame,
   Flag,
@@ -27,22 +29,7 @@ import { HeaderBlocks } from "./header-blocks.js";
 import { Outbound } from "./outbound.js";
 import { H2Stream, type StreamSink } from "./stream.js";
 
-/** Options for {@link H2Connection}. */
-export interface H2ConnectionOptions {
-  /** Connected (or connecting: writes are buffered) socket, plain or TLS with ALPN `h2`. */
-  socket: Duplex;
-  role: "client" | "server";
-  /** Server role: a peer opened a stream. Set `stream.handler` before returning. */
-  onStream?: ((stream: H2Stream, fields: string[], endStream: boolean) => void) | undefined;
-  /** The connection is gone (`cause` set when it failed rather than closed). Called once. */
-  onClose?: ((cause?: Error) => void) | undefined;
-  /** Per-stream receive window we advertise (SETTINGS_INITIAL_WINDOW_SIZE). Default 4 MiB. */
-  streamWindow?: number | undefined;
-  /** Connection receive window. Default 16 MiB. */
-  connectionWindow?: number | undefined;
-  /** Largest decoded header list accepted (RFC 9113 §6.5.2). Default 16 MiB, as grpc-go. */
-  maxHeaderListSize?: number | undefined;
-}
+export type { H2ConnectionOptions } from "./connection-options.js";
 
 const STREAM_ID_LIMIT = 2 ** 31 - 1;
 
@@ -193,25 +180,15 @@ export class H2Connection implements StreamSink {
   private onBytes(chunk: Buffer): void {
     if (this.closed) return;
     try {
-      if (this.prefaceLeft > 0) chunk = this.checkPreface(chunk);
+      if (this.prefaceLeft > 0) {
+        const rest = checkPreface(chunk, this.prefaceLeft);
+        this.prefaceLeft -= chunk.byteLength - rest.byteLength;
+        chunk = rest;
+      }
       if (chunk.byteLength > 0) this.reader.push(chunk);
     } catch (err) {
       this.fail(err);
     }
-  }
-
-  /** Server role: the client preface must come first (RFC 9113 §3.4). */
-  private checkPreface(chunk: Buffer): Buffer {
-    const offset = CLIENT_PREFACE.byteLength - this.prefaceLeft;
-    const n = Math.min(this.prefaceLeft, chunk.byteLength);
-    if (!chunk.subarray(0, n).equals(CLIENT_PREFACE.subarray(offset, offset + n))) {
-      throw new H2ConnectionError(
-        H2Code.PROTOCOL_ERROR,
-        "invalid HTTP/2 client preface (not an h2 prior-knowledge client?)",
-      );
-    }
-    this.prefaceLeft -= n;
-    return chunk.subarray(n);
   }
 
   private onFrame(type: number, flags: number, id: number, payload: Buffer): void {

@@ -225,3 +225,19 @@ export function parseSettings(payload: Buffer): { initialWindow?: number; maxFra
   }
   return out;
 }
+
+/**
+ * Server role: the client preface must come first (RFC 9113 §3.4). Checks the next bytes of it
+ * (`left` still expected) and returns what follows them.
+ */
+export function checkPreface(chunk: Buffer, left: number): Buffer {
+  const offset = CLIENT_PREFACE.byteLength - left;
+  const n = Math.min(left, chunk.byteLength);
+  if (!chunk.subarray(0, n).equals(CLIENT_PREFACE.subarray(offset, offset + n))) {
+    throw new H2ConnectionError(
+      H2Code.PROTOCOL_ERROR,
+      "invalid HTTP/2 client preface (not an h2 prior-knowledge client?)",
+    );
+  }
+  return chunk.subarray(n);
+}
