@@ -140,17 +140,17 @@ function requestHeaders(
   timeoutMs: number | undefined,
   header: HeadersInit | undefined,
 ): Uint8Array | string[] {
-  const path = `/${method.parent.typeName}/${method.name}`;
+  const path = () => `/${method.parent.typeName}/${method.name}`;
   if (header === undefined && timeoutMs === undefined) {
     let block = blocks.get(method);
     if (block === undefined) {
-      block = encoder.encode(baseFields(path, undefined));
+      block = encoder.encode(baseFields(path(), undefined));
       blocks.set(method, block);
     }
     return block;
   }
   const extra = header === undefined ? undefined : new Headers(header);
-  const out = baseFields(path, extra);
+  const out = baseFields(path(), extra);
   if (timeoutMs !== undefined) out.push("grpc-timeout", `${timeoutMs}m`);
   if (extra !== undefined) {
     extra.forEach((value, key) => {

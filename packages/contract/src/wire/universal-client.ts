@@ -14,7 +14,7 @@ import { BodyQueue } from "./h2/body-queue.js";
 import type { H2Connection } from "./h2/connection.js";
 import { appendHeaders, fieldsToRecord, recordToHeaders } from "./h2/fields.js";
 import { H2Code } from "./h2/frame.js";
-import { grantAsRead, type H2Stream } from "./h2/stream.js";
+import { grantAsRead, type H2Stream, sendBody } from "./h2/stream.js";
 
 /**
  * Streaming calls over `connection()`: Connect's gRPC protocol code builds the envelopes, headers and
@@ -94,23 +94,10 @@ export function createUniversalClient(connection: () => H2Connection): Universal
           body.end(error);
         },
       };
-      if (request.body !== undefined) void pump(request.body, stream);
+      if (request.body !== undefined) {
+        // Connect aborts the request body when the call fails; the stream is reset by then.
+        sendBody(stream, request.body, true).catch(() => stream.reset(H2Code.CANCEL));
+      }
     });
   };
-}
-
-/** Sends a request body as it is produced, then END_STREAM; a failing source resets the stream. */
-export async function pump(source: AsyncIterable<Uint8Array>, stream: H2Stream): Promise<void> {
-  try {
-    for await (const chunk of source) {
-      if (stream.closed) return;
-      stream.sendData(chunk);
-      // Backpressure: wait while HTTP/2 flow control holds data back.
-      if (!stream.idle) await stream.drained();
-    }
-    stream.end();
-  } catch {
-    // Connect aborts the request body when the call fails; the stream is reset by then.
-    stream.reset(H2Code.CANCEL);
-  }
 }

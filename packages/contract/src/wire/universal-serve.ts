@@ -5,8 +5,7 @@ import { connectErrorFromH2ResetCode } from "./call-errors.js";
 import { BodyQueue } from "./h2/body-queue.js";
 import { appendHeaders, type FieldRecord, recordToHeaders } from "./h2/fields.js";
 import { H2Code } from "./h2/frame.js";
-import { grantAsRead, type H2Stream } from "./h2/stream.js";
-import { pump } from "./universal-client.js";
+import { grantAsRead, type H2Stream, sendBody } from "./h2/stream.js";
 
 /**
  * Runs `handler` for a stream whose request headers arrived: the request body is what the peer
@@ -55,14 +54,7 @@ export function serveUniversal(
       const head = [":status", String(res.status)];
       stream.sendHeaders(res.header ? appendHeaders(head, res.header) : head, noBody);
       if (noBody) return;
-      if (res.body !== undefined) {
-        if (res.trailer === undefined) return pump(res.body, stream);
-        for await (const chunk of res.body) {
-          if (stream.closed) return;
-          stream.sendData(chunk);
-          if (!stream.idle) await stream.drained();
-        }
-      }
+      if (res.body !== undefined) await sendBody(stream, res.body, res.trailer === undefined);
       if (res.trailer !== undefined) stream.sendHeaders(appendHeaders([], res.trailer), true);
     })
     .catch(() => stream.reset(H2Code.INTERNAL_ERROR));

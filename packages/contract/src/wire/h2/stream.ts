@@ -151,3 +151,20 @@ export function grantAsRead(stream: H2Stream, body: AsyncIterable<Uint8Array>): 
     }
   })();
 }
+
+/**
+ * Sends a body as it is produced, waiting while flow control holds data back, then END_STREAM when
+ * `end` (else the caller sends trailers). Rejects with the source's error; stops if the stream closed.
+ */
+export async function sendBody(
+  stream: H2Stream,
+  source: AsyncIterable<Uint8Array>,
+  end: boolean,
+): Promise<void> {
+  for await (const chunk of source) {
+    if (stream.closed) return;
+    stream.sendData(chunk);
+    if (!stream.idle) await stream.drained();
+  }
+  if (end) stream.end();
+}
