@@ -1,11 +1,10 @@
 import * as net from "node:net";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
-import { createTransport } from "@connectrpc/connect/protocol-grpc";
 import type { PluginAddress } from "../handshake/handshake-line.js";
 import { H2Connection } from "./h2/connection.js";
 import { MAX_MESSAGE_BYTES, type MutualTls, nodeTls, tlsOptions } from "./mutual-tls.js";
+import { createStreamCall } from "./stream-call.js";
 import { createUnaryCall } from "./unary-call.js";
-import { createUniversalClient } from "./universal-client.js";
 
 /** A Connect transport bound to one plugin (or broker) address, plus the means to release it. */
 export interface PluginTransport {
@@ -29,14 +28,13 @@ export interface PluginTransportOptions {
  * gRPC over HTTP/2 to a go-plugin listener (go-plugin-wire.md §4): unix socket or TCP, plain (h2c prior
  * knowledge) or mutual TLS with server name `localhost` and ALPN `h2`. One connection, dialled on
  * first use and again after it closed or the peer sent GOAWAY (as a gRPC channel reconnects). Unary
- * calls take the lean path of `unary-call.ts`; streaming calls run Connect's own gRPC protocol code
- * over the same connection.
+ * calls take `unary-call.ts`, streaming calls `stream-call.ts`: Connect's client API and error
+ * behaviour, without its generic pipeline.
  */
 export function createPluginTransport(options: PluginTransportOptions): PluginTransport {
   const { address } = options;
   const readMaxBytes = options.readMaxBytes ?? MAX_MESSAGE_BYTES;
   const writeMaxBytes = options.writeMaxBytes ?? MAX_MESSAGE_BYTES;
-  const baseUrl = options.tls !== undefined ? "https://localhost" : "http://localhost";
   const dial = (): net.Socket => {
     const target = address.network === "unix" ? { path: address.address } : parseHostPort(address.address);
     const socket = options.tls
@@ -54,20 +52,9 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
     }
     return current;
   };
-  const streams = createTransport({
-    httpClient: createUniversalClient(connection),
-    baseUrl,
-    useBinaryFormat: true,
-    interceptors: [],
-    acceptCompression: [],
-    sendCompression: null,
-    compressMinBytes: Number.MAX_SAFE_INTEGER,
-    readMaxBytes,
-    writeMaxBytes,
-  });
   const transport: Transport = {
     unary: createUnaryCall(connection, readMaxBytes, writeMaxBytes),
-    stream: (...args) => streams.stream(...args),
+    stream: createStreamCall(connection, readMaxBytes, writeMaxBytes),
   };
   return {
     transport,

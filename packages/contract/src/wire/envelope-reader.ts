@@ -1,3 +1,4 @@
+import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
@@ -17,6 +18,16 @@ export function frameMessage(bytes: Uint8Array, writeMaxBytes: number): Buffer {
   frame.writeUInt32BE(bytes.byteLength, 1);
   frame.set(bytes, 5);
   return frame;
+}
+
+/** A request message (or its init shape) serialized and framed, as the client sends it. */
+export function frameInput<I extends DescMessage>(
+  schema: I,
+  input: MessageInitShape<I>,
+  writeMaxBytes: number,
+): Buffer {
+  // create() returns a message of the schema as it is.
+  return frameMessage(toBinary(schema, create(schema, input)), writeMaxBytes);
 }
 
 /**

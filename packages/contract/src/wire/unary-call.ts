@@ -1,13 +1,10 @@
 import {
-  create,
   type DescMessage,
   type DescMethod,
   type DescMethodUnary,
   fromBinary,
-  isMessage,
   type MessageInitShape,
   type MessageShape,
-  toBinary,
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport, type UnaryResponse } from "@connectrpc/connect";
 
@@ -19,7 +16,7 @@ import {
   connectErrorFromNodeReason,
   resetWithoutResponse,
 } from "./call-errors.js";
-import { frameMessage } from "./envelope-reader.js";
+import { frameInput } from "./envelope-reader.js";
 import type { H2Connection } from "./h2/connection.js";
 import { type FieldRecord, fieldsToRecord, recordToHeaders } from "./h2/fields.js";
 import { H2Code } from "./h2/frame.js";
@@ -60,8 +57,7 @@ export function createUnaryCall(
     let stream: H2Stream;
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
     try {
-      const message = isMessage(input, method.input) ? input : create(method.input, input);
-      frame = frameMessage(toBinary(method.input, message as MessageShape<I>), writeMaxBytes);
+      frame = frameInput(method.input, input, writeMaxBytes);
       stream = connection().request(requestHeaders(method, deadline, header));
     } catch (err) {
       return Promise.reject(err instanceof ConnectError ? err : connectErrorFromNodeReason(err));
@@ -135,7 +131,7 @@ export function createUnaryCall(
  * connect-es' gRPC request headers (`requestHeader()` of protocol-grpc) as a flat field list, or
  * the cached HPACK block of the usual call (no metadata, no deadline).
  */
-function requestHeaders(
+export function requestHeaders(
   method: DescMethod,
   timeoutMs: number | undefined,
   header: HeadersInit | undefined,
