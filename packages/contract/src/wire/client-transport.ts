@@ -48,7 +48,7 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
   const connection = (): H2Connection => {
     if (closed) throw new ConnectError("the plugin connection is closed", Code.Unavailable);
     if (current === undefined || current.closed || current.goingAway) {
-      current = new H2Connection({ socket: dial(), role: "client" });
+      current = new H2Connection({ socket: dial(), role: "client", scheme: options.tls ? "https" : "http" });
     }
     return current;
   };

@@ -48,7 +48,8 @@ export function createStreamCall(
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
     let h2: H2Stream;
     try {
-      h2 = connection().request(requestHeaders(method, deadline, header));
+      const connected = connection();
+      h2 = connected.request(requestHeaders(connected.scheme, method, deadline, header));
     } catch (err) {
       return Promise.reject(err instanceof ConnectError ? err : connectErrorFromNodeReason(err));
     }

@@ -27,7 +27,7 @@ import type { H2Stream } from "./h2/stream.js";
 export type ConnectionSource = () => H2Connection;
 
 /** HPACK block of the usual call's request headers per method (stateless encoder: reusable). */
-const blocks = new WeakMap<DescMethod, Uint8Array>();
+const blocks = { http: new WeakMap<DescMethod, Uint8Array>(), https: new WeakMap<DescMethod, Uint8Array>() };
 const encoder = new HpackEncoder();
 
 /**
@@ -58,7 +58,8 @@ export function createUnaryCall(
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
     try {
       frame = frameInput(method.input, input, writeMaxBytes);
-      stream = connection().request(requestHeaders(method, deadline, header));
+      const h2 = connection();
+      stream = h2.request(requestHeaders(h2.scheme, method, deadline, header));
     } catch (err) {
       return Promise.reject(err instanceof ConnectError ? err : connectErrorFromNodeReason(err));
     }
@@ -132,21 +133,22 @@ export function createUnaryCall(
  * the cached HPACK block of the usual call (no metadata, no deadline).
  */
 export function requestHeaders(
+  scheme: "http" | "https",
   method: DescMethod,
   timeoutMs: number | undefined,
   header: HeadersInit | undefined,
 ): Uint8Array | string[] {
   const path = () => `/${method.parent.typeName}/${method.name}`;
   if (header === undefined && timeoutMs === undefined) {
-    let block = blocks.get(method);
+    let block = blocks[scheme].get(method);
     if (block === undefined) {
-      block = encoder.encode(baseFields(path(), undefined));
-      blocks.set(method, block);
+      block = encoder.encode(baseFields(scheme, path(), undefined));
+      blocks[scheme].set(method, block);
     }
     return block;
   }
   const extra = header === undefined ? undefined : new Headers(header);
-  const out = baseFields(path(), extra);
+  const out = baseFields(scheme, path(), extra);
   if (timeoutMs !== undefined) out.push("grpc-timeout", `${timeoutMs}m`);
   if (extra !== undefined) {
     extra.forEach((value, key) => {
@@ -156,12 +158,12 @@ export function requestHeaders(
   return out;
 }
 
-function baseFields(path: string, extra: Headers | undefined): string[] {
+function baseFields(scheme: string, path: string, extra: Headers | undefined): string[] {
   return [
     ":method",
     "POST",
     ":scheme",
-    "http",
+    scheme,
     ":authority",
     "localhost",
     ":path",

@@ -6,6 +6,8 @@ export interface H2ConnectionOptions {
   /** Connected (or connecting: writes are buffered) socket, plain or TLS with ALPN `h2`. */
   socket: Duplex;
   role: "client" | "server";
+  /** `:scheme` of requests on this connection: `https` over TLS (RFC 9113 §8.3.1). Default `http`. */
+  scheme?: "http" | "https" | undefined;
   /** Server role: a peer opened a stream. Set `stream.handler` before returning. */
   onStream?: ((stream: H2Stream, fields: string[], endStream: boolean) => void) | undefined;
   /** The connection is gone (`cause` set when it failed rather than closed). Called once. */

@@ -37,6 +37,8 @@ const STREAM_ID_LIMIT = 2 ** 31 - 1;
 export class H2Connection implements StreamSink {
   /** No new streams: GOAWAY sent or received, or stream ids ran out. */
   goingAway = false;
+  /** `:scheme` for requests on this connection. */
+  readonly scheme: "http" | "https";
   closed = false;
   private readonly socket: Duplex;
   private readonly role: "client" | "server";
@@ -57,6 +59,7 @@ export class H2Connection implements StreamSink {
 
   constructor(options: H2ConnectionOptions) {
     this.socket = options.socket;
+    this.scheme = options.scheme ?? "http";
     this.outbound = new Outbound(this.socket, (stream) => this.localEnd(stream));
     this.role = options.role;
     this.onStream = options.onStream;
