@@ -30,8 +30,7 @@ export function serveUniversal(
       if (end) body.end();
     },
     onClose(code, cause) {
-      const reason =
-        cause ?? (code !== undefined ? connectErrorFromH2ResetCode(code) : undefined) ?? undefined;
+      const reason = cause ?? (code !== undefined ? connectErrorFromH2ResetCode(code) : undefined);
       if (reason !== undefined) {
         body.end(reason);
         controller.abort(reason);

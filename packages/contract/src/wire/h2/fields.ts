@@ -31,19 +31,10 @@ export function recordToHeaders(raw: FieldRecord): Headers {
   return h;
 }
 
-/** Appends `Headers` (or any init Connect accepts) to a flat list; names are already lowercase. */
+/** Appends `Headers` to a flat list (their names are already lowercase). */
 export function appendHeaders(out: string[], headers: Headers): string[] {
   headers.forEach((value, key) => {
     out.push(key, value);
   });
-  return out;
-}
-
-/** Appends a record's non-pseudo fields to a flat list. */
-export function appendRecord(out: string[], raw: Record<string, string | number | undefined>): string[] {
-  for (const key of Object.keys(raw)) {
-    const v = raw[key];
-    if (v !== undefined) out.push(key, String(v));
-  }
   return out;
 }
