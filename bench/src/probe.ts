@@ -2,7 +2,7 @@
 // baseline, conformance/cmd/bench-host, is): prints one JSON line.
 //
 //   probe unary  --plugin PATH [--client plugwire|grpc-js] [--warmup N] [--seq N] [--conc N] [--inflight N]
-//   probe cold   --plugin PATH [--samples N]
+//   probe cold   --plugin PATH [--samples N] [--no-prespawn]
 //   probe broker --plugin PATH [--warmup N] [--calls N] [--shared]
 //   probe memory --plugin PATH --count N
 import { parseArgs } from "node:util";
@@ -20,6 +20,7 @@ const handshake = { magicCookieKey: "BASIC_PLUGIN", magicCookieValue: "hello" };
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
+  allowNegative: true,
   options: {
     plugin: { type: "string" },
     client: { type: "string", default: "plugwire" },
@@ -31,6 +32,7 @@ const { positionals, values } = parseArgs({
     calls: { type: "string", default: "2000" },
     count: { type: "string", default: "1" },
     shared: { type: "boolean", default: false },
+    prespawn: { type: "boolean", default: true },
   },
 });
 const n = (name: keyof typeof values) => Number(values[name]);
@@ -60,10 +62,20 @@ async function unary() {
   return { sequential: seq, concurrent: conc };
 }
 
+/**
+ * One host for every sample, as an application has (the Go baseline's analog of `launch()` is a new
+ * `plugin.Client` per sample). The first launch forks directly; later ones exec in the host's
+ * prespawned zygote (PluginHost `prespawn`); `--no-prespawn` measures direct spawns throughout.
+ */
 async function cold() {
   const startMs: number[] = [];
+  await using host = new PluginHost({
+    handshake,
+    versions: { 1: { kv: KV } },
+    logger: silentLogger,
+    prespawn: values.prespawn,
+  });
   for (let i = 0; i < n("samples"); i++) {
-    await using host = kvHost();
     const start = performance.now();
     const p = await host.launch({ name: "kv", command: plugin as string });
     await p.clients.kv.get({ key: "k" });

@@ -118,6 +118,10 @@ export function scenarios(s: Sizes): Scenario[] {
       systems: [
         { name: "Go plugin via Go host", run: async () => cold(await goHost("cold", bins.goKv, c)) },
         { name: "Go plugin via plugwire", run: async () => cold(await nodeProbe("cold", bins.goKv, c)) },
+        {
+          name: "Go plugin via plugwire, prespawn off",
+          run: async () => cold(await nodeProbe("cold", bins.goKv, [...c, "--no-prespawn"])),
+        },
         { name: "TS plugin via plugwire", run: async () => cold(await nodeProbe("cold", bins.tsKv, c)) },
         {
           name: "TS plugin via plugwire, bundled",

@@ -24,6 +24,13 @@ const ELF_MACHINE_NAMES: Record<number, string> = Object.fromEntries(
 const MACHO_MAGICS = new Set([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe, 0xbebafeca]);
 
 /**
+ * What {@link diagnoseExecutable} found: a native binary for this host, a `#!` script whose
+ * interpreter path exists, or something only the kernel can judge (unreadable, unknown format,
+ * missing interpreter).
+ */
+export type ExecutableKind = "native" | "script" | "unknown";
+
+/**
  * Checks, before exec, that `path` exists, is an executable regular file, and — for native
  * binaries — was built for this OS and CPU. Scripts (`#!`) and unknown formats pass through:
  * the kernel is the judge of those, and the after-exec diagnosis reports what it said.
@@ -32,7 +39,7 @@ const MACHO_MAGICS = new Set([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0x
  * exec. `spawn()` right after blocks the thread anyway until the child's execve has read that same
  * file (libuv waits on it), while five thread-pool round trips cost ~0.4 ms of a cold launch.
  */
-export function diagnoseExecutable(path: string, plugin: string): void {
+export function diagnoseExecutable(path: string, plugin: string): ExecutableKind {
   let info: Stats;
   try {
     info = statSync(path);
@@ -54,13 +61,29 @@ export function diagnoseExecutable(path: string, plugin: string): void {
       },
     );
   }
-  const found = describeBinary(readHeader(path));
+  const header = readHeader(path);
+  const found = describeBinary(header);
   if (found && (found.os !== process.platform || (found.arch !== undefined && found.arch !== process.arch))) {
     throw new PlugwireError(
       ErrorCode.WrongArchitecture,
       `${path} is a ${found.os}/${found.arch ?? "unknown"} binary; this host is ${process.platform}/${process.arch}`,
       { plugin, details: { binary: found, host: { os: process.platform, arch: process.arch } } },
     );
+  }
+  if (found) return "native";
+  return interpreterExists(header) ? "script" : "unknown";
+}
+
+/** A `#!` line whose interpreter (its first word, an absolute path) is an existing file. */
+function interpreterExists(header: Uint8Array): boolean {
+  if (header[0] !== 0x23 || header[1] !== 0x21) return false;
+  const line = new TextDecoder().decode(header.subarray(2)).split("\n", 1)[0] as string;
+  const interpreter = line.trim().split(/[ \t]/, 1)[0] ?? "";
+  if (!interpreter.startsWith("/")) return false;
+  try {
+    return statSync(interpreter).isFile();
+  } catch {
+    return false;
   }
 }
 

@@ -25,6 +25,7 @@ import { buildPluginEnv, type EnvPolicy } from "./environment.js";
 import { diagnoseExecutable } from "./executable.js";
 import { type SecureConfig, verifyChecksum } from "./secure-config.js";
 import { type PluginProcess, spawnPlugin } from "./spawn.js";
+import type { Spawner } from "./zygote.js";
 
 /** Everything a single launch needs, host defaults already applied. */
 export interface ResolvedLaunch<V extends VersionedServices> {
@@ -48,6 +49,8 @@ export interface ResolvedLaunch<V extends VersionedServices> {
   socketGroup?: string | undefined;
   secureConfig?: SecureConfig | undefined;
   stdin?: "ignore" | "inherit" | undefined;
+  /** How the process is started (the host's zygote pool); default a direct spawn. */
+  spawner?: Spawner | undefined;
   logger: Logger;
   signal?: AbortSignal | undefined;
   onStdio?: ((plugin: Plugin<V>, channel: "stdout" | "stderr", data: Uint8Array) => void) | undefined;
@@ -64,7 +67,7 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
   const { name, logger } = o;
   validateLaunch(o);
   const offered = Object.keys(o.versions).map(Number);
-  if (o.command.includes("/")) diagnoseExecutable(o.command, name);
+  const kind = o.command.includes("/") ? diagnoseExecutable(o.command, name) : undefined;
   if (o.secureConfig) await verifyChecksum(o.command, o.secureConfig, name);
   throwIfAborted(o.signal, name);
 
@@ -103,6 +106,9 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       args: plan?.args ?? o.args,
       env,
       watchdogPipe: plan?.watchdog,
+      // The diagnosis is of o.command; an isolation wrapper (prlimit, bwrap) was not looked at.
+      kind: plan && plan.command !== o.command ? undefined : kind,
+      spawner: o.spawner,
       exitHook: plan,
       cwd: o.cwd,
       socketDir,

@@ -1,10 +1,11 @@
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import type { Readable } from "node:stream";
 import type { LimitBreach } from "../isolation/options.js";
 import { groupAlive, signalGroup, trackGroup } from "../process/process-group.js";
+import type { ExecutableKind } from "./executable.js";
 import { diagnoseSpawnError } from "./executable.js";
 import { splitLines } from "./line-splitter.js";
+import { directSpawn, type Spawner } from "./zygote.js";
 
 /** How a plugin process ended. */
 export interface PluginExit {
@@ -36,6 +37,10 @@ export interface SpawnOptions {
   onStdoutLine: (line: string) => void;
   /** Open fd 3 as a pipe the host holds for the plugin's lifetime (the die-with-host watchdog reads it). */
   watchdogPipe?: boolean;
+  /** What the pre-exec diagnosis found about `command` (zygotes only exec native binaries and scripts). */
+  kind?: ExecutableKind | undefined;
+  /** How the process is started; default {@link directSpawn}. The host passes its zygote pool. */
+  spawner?: Spawner | undefined;
   /** Isolation hooks: told the pid once running; completes the exit report before `exited` settles. */
   exitHook?: {
     started(pid: number): void;
@@ -70,16 +75,21 @@ const MAX_LINE = 64 * 1024;
 /**
  * Starts the plugin as go-plugin's `exec.Cmd` does: no shell, argv array, exactly the given env; in its
  * own process group (`detached`), stdout and stderr piped and always drained (Go plugins ≥ v1.1 block
- * on full pipes). `node:child_process` directly: execa's wrapping (option normalising, result
- * promise, its own stream plumbing) cost ~0.5 ms per launch for features a plugin launch never uses.
+ * on full pipes). `node:child_process` directly (or a pre-forked zygote, see zygote.ts): execa's
+ * wrapping (option normalising, result promise, its own stream plumbing) cost ~0.5 ms per launch for
+ * features a plugin launch never uses.
  */
 export function spawnPlugin(o: SpawnOptions): PluginProcess {
-  const child = spawn(o.command, o.args, {
+  const spec = {
+    command: o.command,
+    args: o.args,
     env: o.env,
     cwd: o.cwd,
-    detached: true,
-    stdio: [o.stdin ?? "ignore", "pipe", "pipe", ...(o.watchdogPipe ? (["pipe"] as const) : [])],
-  });
+    stdin: o.stdin,
+    watchdogPipe: o.watchdogPipe,
+    kind: o.kind,
+  };
+  const child = o.spawner ? o.spawner.spawn(spec) : directSpawn(spec);
   const tail: string[] = [];
   let forced = false;
   let resolveFirst!: (line: string | undefined) => void;

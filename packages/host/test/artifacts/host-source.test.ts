@@ -64,6 +64,7 @@ describe.skipIf(!registryAvailable.ok || !goFixtures.ok)(
       expect(readdirSync(join(stagingRoot, "kv", "versions"))).toEqual(["1.0.0"]);
       expect(await plugin.close()).toMatchObject({ code: 0, forced: false });
       expect(readdirSync(sockets)).toEqual([]);
+      await host.close(); // and its idle zygote
       expect(await waitUntil(() => descendants().filter((p) => p !== registry.pid).length === 0, 5000)).toBe(
         true,
       );

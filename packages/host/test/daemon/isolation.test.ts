@@ -1,10 +1,10 @@
 import { fileURLToPath } from "node:url";
 import { type BusEvent, ErrorCode, type Subscription } from "@plugwire/contract";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Isolation, type LoadTarget, PluginRuntime, PlugwireError } from "../../src/index.js";
 import { captureLogger } from "../support/capture-logger.js";
 import { tempRoot } from "../support/go-fixtures.js";
-import { descendants, waitUntil } from "../support/leaks.js";
+import { closeAfterEach } from "../support/leaks.js";
 
 const relayModule = fileURLToPath(
   new URL("../../../../examples/event-relay/dist/plugin.js", import.meta.url),
@@ -16,10 +16,7 @@ const flakyModule = fileURLToPath(new URL("../fixtures/daemon-flaky.mjs", import
 // The fixture lives outside any package that depends on the SDK: name the entry explicitly.
 const sdkEntry = fileURLToPath(new URL("../../../plugin-sdk/dist/daemon/entry.js", import.meta.url));
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const track = closeAfterEach(5000);
 
 /** A runtime with a capturing logger and a private socket root; after the test: nothing left behind. */
 function testRuntime(shutdownTimeoutMs?: number) {
@@ -31,14 +28,14 @@ function testRuntime(shutdownTimeoutMs?: number) {
     process: { socketRoot: root.path },
     ...(shutdownTimeoutMs ? { shutdownTimeoutMs } : {}),
   });
-  cleanups.push(async () => {
-    await runtime.close().catch(() => {});
-    const gone = await waitUntil(() => descendants().length === 0, 5000);
-    const entries = root.entries();
-    root.remove();
-    expect(gone, `processes left behind: ${descendants().join(", ")}`).toBe(true);
-    expect(entries, "socket root must be empty").toEqual([]);
-    expect(runtime.events.subscriberCount).toBe(0);
+  track({
+    close: () => runtime.close().catch(() => {}),
+    check() {
+      const entries = root.entries();
+      root.remove();
+      expect(entries, "socket root must be empty").toEqual([]);
+      expect(runtime.events.subscriberCount).toBe(0);
+    },
   });
   return { runtime, logger };
 }

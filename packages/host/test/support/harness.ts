@@ -1,12 +1,12 @@
-import { afterEach, expect } from "vitest";
+import { expect } from "vitest";
 import { PluginHost, type PluginHostOptions, type VersionedServices } from "../../src/index.js";
 import { captureLogger } from "./capture-logger.js";
 import { tempRoot } from "./go-fixtures.js";
-import { descendants, waitUntil } from "./leaks.js";
+import { closeAfterEach } from "./leaks.js";
 
 export const BASIC = { magicCookieKey: "BASIC_PLUGIN", magicCookieValue: "hello" } as const;
 
-const cleanups: (() => Promise<void>)[] = [];
+const track = closeAfterEach(3000);
 
 /**
  * A PluginHost with a private socket root and a capturing logger. After each test it is closed, and
@@ -19,21 +19,16 @@ export function testHost<V extends VersionedServices>(
   const scratch = tempRoot();
   const logger = captureLogger();
   const host = new PluginHost<V>({ handshake: BASIC, logger, socketRoot: root.path, ...options });
-  cleanups.push(async () => {
-    await host.close();
-    const leftovers = await waitUntil(() => descendants().length === 0, 3000);
-    const entries = root.entries();
-    root.remove();
-    scratch.remove();
-    expect(leftovers, `processes left behind: ${descendants().join(", ")}`).toBe(true);
-    expect(entries, "socket root must be empty after close").toEqual([]);
+  track({
+    close: () => host.close(),
+    check() {
+      const entries = root.entries();
+      root.remove();
+      scratch.remove();
+      expect(entries, "socket root must be empty after close").toEqual([]);
+    },
   });
   // `root` is scratch space for test files; `socketRoot` must be empty again after close.
   // TMPDIR for plugins that ignore PLUGIN_UNIX_SOCKET_DIR (go-plugin < 1.5): still inside our root.
   return { host, logger, root: scratch.path, socketRoot: root.path, env: { TMPDIR: root.path } };
 }
-
-afterEach(async () => {
-  const pending = cleanups.splice(0);
-  for (const cleanup of pending) await cleanup();
-});

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { afterEach, expect } from "vitest";
 
 /** Pids of every live descendant of `root` (walks /proc: the real process table). */
 export function descendants(root: number = process.pid): number[] {
@@ -70,4 +71,29 @@ export async function waitUntil(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   return predicate();
+}
+
+/** Something a test opened: `close` it after the test, then `check` what it left behind. */
+export interface TestResource {
+  close(): Promise<void>;
+  check(): void;
+}
+
+/**
+ * Registers an `afterEach` that closes every resource of the test, waits (bounded) until no
+ * descendant process is left, then checks each resource. Everything is closed before anything is
+ * checked: one host's idle zygote (prespawn) is a live process until that host closes, and must not
+ * count against another host of the same test. Returns the function that adds a resource.
+ */
+export function closeAfterEach(timeoutMs: number): (resource: TestResource) => void {
+  const open: TestResource[] = [];
+  afterEach(async () => {
+    const pending = open.splice(0);
+    if (pending.length === 0) return;
+    for (const r of pending) await r.close();
+    const gone = await waitUntil(() => descendants().length === 0, timeoutMs);
+    for (const r of pending) r.check();
+    expect(gone, `processes left behind: ${descendants().join(", ")}`).toBe(true);
+  });
+  return (resource) => open.push(resource);
 }
