@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import type { Socket } from "node:net";
+import { resolve } from "node:path";
 import type { ExecutableKind } from "./executable.js";
 
 /**
@@ -124,16 +125,19 @@ export function createZygotePool(enabled = true): Spawner {
 export function zygoteScript(spec: ExecSpec): string | undefined {
   if ((spec.stdin ?? "ignore") !== "ignore" || spec.watchdogPipe) return undefined;
   if (spec.kind !== "native" && spec.kind !== "script") return undefined;
-  const { command, args, env, cwd } = spec;
+  const { command, args, env } = spec;
   if (!command.includes("/") || command.startsWith("-")) return undefined;
-  const words = [command, ...args, ...Object.values(env), ...(cwd === undefined ? [] : [cwd])];
+  // Always a `cd`: the zygote sits in the directory the host was in when it was forked, a direct
+  // spawn runs in the host's directory now (and resolves a relative `cwd` against it).
+  const cwd = resolve(spec.cwd ?? ".");
+  const words = [command, ...args, ...Object.values(env), cwd];
   if (words.some((w) => w.includes("\0"))) return undefined;
   const names = Object.keys(env);
   if (!names.every((name) => SHELL_NAME.test(name))) return undefined;
   const assignments = names.map((name) => `${name}=${quote(env[name] as string)}`).join(" ");
   const exec = `${assignments} exec ${[command, ...args].map(quote).join(" ")} </dev/null`;
   // dash exports PWD (and OLDPWD after cd); unset them unless the plugin's env sets them itself.
-  return `${cwd === undefined ? "" : `cd -- ${quote(cwd)} && `}unset PWD OLDPWD && ${exec}\n`;
+  return `cd -- ${quote(cwd)} && unset PWD OLDPWD && ${exec}\n`;
 }
 
 /** Names a POSIX shell can assign; a launch with others (rare, but legal in an env) goes direct. */

@@ -67,6 +67,11 @@ describe("zygoteScript: only what a zygote can exec exactly as a direct spawn", 
       `cd -- '/tmp' && unset PWD OLDPWD && A='a\nb' exec '/usr/bin/env' 'it'\\''s' </dev/null\n`,
     );
   });
+
+  test("always changes into the directory a direct spawn would run in (the host's, now)", () => {
+    expect(zygoteScript(base)?.startsWith(`cd -- '${process.cwd()}' && `)).toBe(true);
+    expect(zygoteScript({ ...base, cwd: "sub" })?.startsWith(`cd -- '${process.cwd()}/sub' && `)).toBe(true);
+  });
 });
 
 describe.skipIf(!hasDash)("createZygotePool (needs /bin/dash)", () => {
