@@ -8,6 +8,7 @@ import type { H2ConnectionOptions } from "./connection-options.js";
 import {
   CLIENT_PREFACE,
   checkPreface,
+  controlValue,
   DEFAULT_WINDOW,
   encodeFrame,
   Flag,
@@ -18,16 +19,16 @@ import {
   H2ConnectionError,
   H2ConnectionLost,
   MAX_WINDOW,
+  openingFrames,
   parseSettings,
   resetFrame,
-  Setting,
-  settingsFrame,
   unpad,
   windowUpdate,
 } from "./frame.js";
 import { HeaderBlocks } from "./header-blocks.js";
 import { Outbound } from "./outbound.js";
 import { H2Stream, type StreamSink } from "./stream.js";
+import { StreamAdmission } from "./stream-admission.js";
 
 export type { H2ConnectionOptions } from "./connection-options.js";
 
@@ -45,17 +46,21 @@ export class H2Connection implements StreamSink {
   private readonly streams = new Map<number, H2Stream>();
   private readonly reader: FrameReader;
   private readonly blocks: HeaderBlocks;
-  private readonly streamWindow: number;
-  private readonly connectionWindow: number;
+  readonly streamWindow: number;
+  readonly connectionWindow: number;
   private readonly onStream: H2ConnectionOptions["onStream"];
   private readonly onCloseCb: H2ConnectionOptions["onClose"];
   private nextStreamId = 1;
+  private peerSettingsSeen = false;
   private lastPeerStreamId = 0;
   private peerInitialWindow = DEFAULT_WINDOW;
   private recvUnacked = 0;
   private prefaceLeft: number;
   private readonly outbound: Outbound;
-  private readonly maxHeaderListSize: number;
+  readonly maxHeaderListSize: number;
+  private readonly admission = new StreamAdmission((stream, fields, endStream) =>
+    this.open(stream, fields, endStream),
+  );
 
   constructor(options: H2ConnectionOptions) {
     this.socket = options.socket;
@@ -70,16 +75,7 @@ export class H2Connection implements StreamSink {
     this.blocks = new HeaderBlocks(this.maxHeaderListSize);
     this.reader = new FrameReader((type, flags, id, payload) => this.onFrame(type, flags, id, payload));
     this.prefaceLeft = this.role === "server" ? CLIENT_PREFACE.byteLength : 0;
-    if (this.role === "client") this.outbound.push(CLIENT_PREFACE);
-    this.outbound.push(
-      settingsFrame([
-        [Setting.ENABLE_PUSH, 0],
-        [Setting.INITIAL_WINDOW_SIZE, this.streamWindow],
-        [Setting.MAX_HEADER_LIST_SIZE, this.maxHeaderListSize],
-      ]),
-    );
-    if (this.connectionWindow > DEFAULT_WINDOW)
-      this.outbound.push(windowUpdate(0, this.connectionWindow - DEFAULT_WINDOW));
+    for (const frame of openingFrames(this.role, this)) this.outbound.push(frame);
     this.socket.on("data", (chunk: Buffer) => this.onBytes(chunk));
     this.socket.on("error", (err: Error) => this.destroy(err));
     // After GOAWAY with nothing in flight, the socket closing is the graceful end, not a failure.
@@ -103,9 +99,24 @@ export class H2Connection implements StreamSink {
     if (this.nextStreamId >= STREAM_ID_LIMIT) this.goingAway = true;
     const stream = new H2Stream(id, this, this.peerInitialWindow, this.initialRecvWindow);
     this.streams.set(id, stream);
-    this.writeHeaders(stream, fields, endStream);
     if (endStream) stream.ended = true;
+    this.admission.request(stream, fields, endStream);
     return stream;
+  }
+
+  /** Streams waiting for the peer's SETTINGS_MAX_CONCURRENT_STREAMS to allow them. */
+  get parkedCount(): number {
+    return this.admission.parked;
+  }
+
+  /** Admission lets `stream` open: its HEADERS, then whatever it queued while parked. */
+  private open(stream: H2Stream, fields: readonly string[] | Uint8Array, endStream: boolean): void {
+    if (this.closed || this.goingAway) {
+      this.release(stream, H2Code.REFUSED_STREAM); // the peer never saw it: safe to retry elsewhere
+      return;
+    }
+    this.writeHeaders(stream, fields, endStream);
+    if (stream.queue !== undefined) this.drain(stream);
   }
 
   /**
@@ -148,11 +159,12 @@ export class H2Connection implements StreamSink {
   }
 
   drain(stream: H2Stream): void {
-    this.outbound.drain(stream);
+    if (!stream.parked) this.outbound.drain(stream);
   }
 
   writeReset(stream: H2Stream, code: number): void {
-    this.outbound.push(resetFrame(stream.id, code));
+    // A parked stream's id was never sent: RST_STREAM on it would be a protocol error (§5.1).
+    if (!stream.parked) this.outbound.push(resetFrame(stream.id, code));
   }
 
   grant(stream: H2Stream, bytes: number): void {
@@ -171,6 +183,7 @@ export class H2Connection implements StreamSink {
     stream.notifyDrained();
     this.streams.delete(stream.id);
     this.outbound.blocked.delete(stream);
+    if (this.role === "client") this.admission.closed(stream);
     try {
       stream.handler.onClose(code, cause);
     } finally {
@@ -198,46 +211,28 @@ export class H2Connection implements StreamSink {
     if (this.blocks.pending && type !== FrameType.CONTINUATION) {
       throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "expected CONTINUATION");
     }
-    switch (type) {
-      case FrameType.DATA:
-        this.onData(flags, id, payload);
-        return;
-      case FrameType.HEADERS:
-        if (id === 0) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "HEADERS on stream 0");
-        if (flags & Flag.END_HEADERS) {
-          this.onHeaderBlock(id, flags, unpad(type, flags, payload));
-          return;
-        }
-        this.blocks.start(id, flags, unpad(type, flags, payload));
-        return;
-      case FrameType.CONTINUATION: {
-        const done = this.blocks.continue(id, flags, payload);
-        if (done) this.onHeaderBlock(id, done.flags, done.block);
-        return;
-      }
-      case FrameType.RST_STREAM:
-        this.onReset(id, payload);
-        return;
-      case FrameType.SETTINGS:
-        this.onSettings(flags, id, payload);
-        return;
-      case FrameType.PING:
-        if (payload.byteLength !== 8)
-          throw new H2ConnectionError(H2Code.FRAME_SIZE_ERROR, "PING must carry 8 bytes");
-        if (!(flags & Flag.ACK)) this.outbound.push(encodeFrame(FrameType.PING, Flag.ACK, 0, payload));
-        return;
-      case FrameType.GOAWAY:
-        this.onGoAway(payload);
-        return;
-      case FrameType.WINDOW_UPDATE:
-        this.onWindowUpdate(id, payload);
-        return;
-      case FrameType.PUSH_PROMISE:
-        throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "PUSH_PROMISE received with push disabled");
-      default:
-        // PRIORITY and unknown frame types are ignored (RFC 9113 §5.5).
-        return;
-    }
+    // PRIORITY and unknown frame types are ignored (RFC 9113 §5.5).
+    if (type === FrameType.DATA) this.onData(flags, id, payload);
+    else if (type === FrameType.HEADERS) this.onHeaders(flags, id, unpad(type, flags, payload));
+    else if (type === FrameType.CONTINUATION) {
+      const done = this.blocks.continue(id, flags, payload);
+      if (done) this.onHeaderBlock(id, done.flags, done.block);
+    } else if (type === FrameType.RST_STREAM) this.onReset(id, payload);
+    else if (type === FrameType.SETTINGS) this.onSettings(flags, id, payload);
+    else if (type === FrameType.PING) {
+      if (payload.byteLength !== 8)
+        throw new H2ConnectionError(H2Code.FRAME_SIZE_ERROR, "PING must carry 8 bytes");
+      if (!(flags & Flag.ACK)) this.outbound.push(encodeFrame(FrameType.PING, Flag.ACK, 0, payload));
+    } else if (type === FrameType.GOAWAY) this.onGoAway(payload);
+    else if (type === FrameType.WINDOW_UPDATE) this.onWindowUpdate(id, payload);
+    else if (type === FrameType.PUSH_PROMISE)
+      throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "PUSH_PROMISE received with push disabled");
+  }
+
+  private onHeaders(flags: number, id: number, fragment: Buffer): void {
+    if (id === 0) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "HEADERS on stream 0");
+    if (flags & Flag.END_HEADERS) this.onHeaderBlock(id, flags, fragment);
+    else this.blocks.start(id, flags, fragment);
   }
 
   private onData(flags: number, id: number, payload: Buffer): void {
@@ -314,12 +309,10 @@ export class H2Connection implements StreamSink {
   }
 
   private onReset(id: number, payload: Buffer): void {
-    if (payload.byteLength !== 4)
-      throw new H2ConnectionError(H2Code.FRAME_SIZE_ERROR, "RST_STREAM must carry 4 bytes");
+    const code = controlValue("RST_STREAM", payload, 4);
     if (id === 0) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "RST_STREAM on stream 0");
     const stream = this.streams.get(id);
     if (stream === undefined) return;
-    const code = payload.readUInt32BE(0);
     // NO_ERROR after a complete response: "stop sending, we are done" (RFC 9113 §8.1).
     this.release(stream, code === H2Code.NO_ERROR && stream.remoteEnded ? undefined : code);
   }
@@ -327,7 +320,7 @@ export class H2Connection implements StreamSink {
   private onSettings(flags: number, id: number, payload: Buffer): void {
     if (id !== 0) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "SETTINGS on a stream");
     if (flags & Flag.ACK) return;
-    const { initialWindow, maxFrameSize } = parseSettings(payload);
+    const { initialWindow, maxFrameSize, maxConcurrentStreams } = parseSettings(payload);
     if (initialWindow !== undefined) {
       const delta = initialWindow - this.peerInitialWindow;
       this.peerInitialWindow = initialWindow;
@@ -336,11 +329,14 @@ export class H2Connection implements StreamSink {
     if (maxFrameSize !== undefined) this.outbound.peerMaxFrameSize = maxFrameSize;
     this.outbound.push(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
     this.outbound.drainBlocked();
+    // The first SETTINGS replaces the assumed limit (absent: unlimited); later ones change it if named.
+    if (this.role === "client" && (maxConcurrentStreams !== undefined || !this.peerSettingsSeen))
+      this.admission.setLimit(maxConcurrentStreams ?? Number.POSITIVE_INFINITY);
+    this.peerSettingsSeen = true;
   }
 
   private onGoAway(payload: Buffer): void {
-    if (payload.byteLength < 8) throw new H2ConnectionError(H2Code.FRAME_SIZE_ERROR, "GOAWAY too short");
-    const last = payload.readUInt32BE(0) & 0x7fffffff;
+    const last = controlValue("GOAWAY", payload, 8, 0x7fffffff);
     this.goingAway = true;
     // Streams the peer never saw may be retried on a new connection (RFC 9113 §6.8).
     for (const stream of [...this.streams.values()]) {
@@ -352,9 +348,7 @@ export class H2Connection implements StreamSink {
   }
 
   private onWindowUpdate(id: number, payload: Buffer): void {
-    if (payload.byteLength !== 4)
-      throw new H2ConnectionError(H2Code.FRAME_SIZE_ERROR, "WINDOW_UPDATE must carry 4 bytes");
-    const increment = payload.readUInt32BE(0) & 0x7fffffff;
+    const increment = controlValue("WINDOW_UPDATE", payload, 4, 0x7fffffff);
     if (id === 0) {
       if (increment === 0) throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
       this.outbound.sendWindow += increment;

@@ -199,15 +199,49 @@ export function resetFrame(id: number, code: number): Buffer {
 }
 
 /**
- * The SETTINGS a connection acts on (RFC 9113 §6.5.2), validated. HEADER_TABLE_SIZE needs nothing (our
- * encoder never uses the dynamic table); MAX_CONCURRENT_STREAMS is not enforced client-side (go-plugin
- * servers leave it unlimited; a stream over a lower limit is refused: REFUSED_STREAM → UNAVAILABLE).
+ * What a connection sends first (RFC 9113 §3.4): the client preface (client role), our SETTINGS, and a
+ * WINDOW_UPDATE growing the connection window past the default 64 KiB.
  */
-export function parseSettings(payload: Buffer): { initialWindow?: number; maxFrameSize?: number } {
+export function openingFrames(
+  role: "client" | "server",
+  o: { streamWindow: number; connectionWindow: number; maxHeaderListSize: number },
+): Uint8Array[] {
+  const frames: Uint8Array[] = role === "client" ? [CLIENT_PREFACE] : [];
+  frames.push(
+    settingsFrame([
+      [Setting.ENABLE_PUSH, 0],
+      [Setting.INITIAL_WINDOW_SIZE, o.streamWindow],
+      [Setting.MAX_HEADER_LIST_SIZE, o.maxHeaderListSize],
+    ]),
+  );
+  if (o.connectionWindow > DEFAULT_WINDOW) frames.push(windowUpdate(0, o.connectionWindow - DEFAULT_WINDOW));
+  return frames;
+}
+
+/** The 31-bit value at the start of a fixed-size control frame payload, its size checked (§6.4, §6.8, §6.9). */
+export function controlValue(name: string, payload: Buffer, size: number, mask = 0xffffffff): number {
+  if (name === "GOAWAY" ? payload.byteLength < size : payload.byteLength !== size) {
+    throw new H2ConnectionError(H2Code.FRAME_SIZE_ERROR, `${name} must carry ${size} bytes`);
+  }
+  return (payload.readUInt32BE(0) & mask) >>> 0;
+}
+
+/** The peer's SETTINGS that change how we send (RFC 9113 §6.5.2). */
+export interface PeerSettings {
+  initialWindow?: number;
+  maxFrameSize?: number;
+  maxConcurrentStreams?: number;
+}
+
+/**
+ * The SETTINGS a connection acts on (RFC 9113 §6.5.2), validated. HEADER_TABLE_SIZE needs nothing (our
+ * encoder never uses the dynamic table).
+ */
+export function parseSettings(payload: Buffer): PeerSettings {
   if (payload.byteLength % 6 !== 0) {
     throw new H2ConnectionError(H2Code.FRAME_SIZE_ERROR, "SETTINGS length not a multiple of 6");
   }
-  const out: { initialWindow?: number; maxFrameSize?: number } = {};
+  const out: PeerSettings = {};
   for (let offset = 0; offset < payload.byteLength; offset += 6) {
     const key = payload.readUInt16BE(offset);
     const value = payload.readUInt32BE(offset + 2);
@@ -221,6 +255,8 @@ export function parseSettings(payload: Buffer): { initialWindow?: number; maxFra
         throw new H2ConnectionError(H2Code.PROTOCOL_ERROR, `invalid SETTINGS_MAX_FRAME_SIZE ${value}`);
       }
       out.maxFrameSize = value;
+    } else if (key === Setting.MAX_CONCURRENT_STREAMS) {
+      out.maxConcurrentStreams = value;
     }
   }
   return out;

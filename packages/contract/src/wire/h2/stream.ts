@@ -62,6 +62,8 @@ export class H2Stream {
   queue: QueuedSend[] | undefined;
   /** Set once a header block was received (the next one is trailers). */
   headersReceived = false;
+  /** Waiting for a slot under the peer's SETTINGS_MAX_CONCURRENT_STREAMS: nothing sent yet. */
+  parked = false;
 
   constructor(
     readonly id: number,
