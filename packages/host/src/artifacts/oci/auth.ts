@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { ErrorCode } from "@plugwire/contract";
 import { deliveryError } from "../failure.js";
+import { runCredentialHelper } from "./credential-helper.js";
 
 /** Credentials for one registry: a username and password (basic auth, or the token endpoint's basic auth). */
 export interface RegistryCredential {
@@ -39,43 +40,72 @@ function configKeyToRegistry(key: string): string {
   return host === "index.docker.io" || host === "registry-1.docker.io" ? "docker.io" : host;
 }
 
+/** What the Docker config says about credentials: plain entries and the helpers to ask. */
+interface DockerConfig {
+  auths: Map<string, RegistryCredential>;
+  /** Per-registry helpers (`credHelpers`), keyed like `auths`. */
+  helpers: Map<string, string>;
+  /** The default helper for every registry (`credsStore`). */
+  store: string | undefined;
+}
+
 /**
- * Credentials from the Docker config file (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`):
- * the `auths` map with `auth` (base64 `user:password`) or `username`/`password`. Credential helpers
- * (`credsStore`, `credHelpers`) are not run: executing arbitrary helpers is left to the operator, who can
- * pass credentials explicitly instead. A missing file means no credentials; a malformed one is an error.
+ * Credentials from the Docker config file (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`),
+ * looked up as docker does: the registry's `credHelpers` entry, else the `credsStore` helper (both run
+ * as `docker-credential-<name>`, see {@link runCredentialHelper}), else the `auths` map with `auth`
+ * (base64 `user:password`) or `username`/`password`. A helper that does not know the registry falls
+ * through to `auths`. A missing file means no credentials; a malformed one is an error.
  */
 export function dockerConfigCredentials(env: NodeJS.ProcessEnv = process.env): CredentialStore {
   const path = join(env.DOCKER_CONFIG ?? join(env.HOME ?? homedir(), ".docker"), "config.json");
-  let cache: Promise<Map<string, RegistryCredential>> | undefined;
-  const load = async () => {
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch {
-      return new Map<string, RegistryCredential>();
+  let cache: Promise<DockerConfig> | undefined;
+  return async (registry, options) => {
+    cache ??= loadDockerConfig(path);
+    const config = await cache;
+    const named = config.helpers.get(registry);
+    const helper = named ?? config.store;
+    if (helper) {
+      const source = `${named ? "credHelpers" : "credsStore"} in ${path}`;
+      const found = await runCredentialHelper(helper, registry, { env, signal: options?.signal, source });
+      if (found) return found;
     }
-    const out = new Map<string, RegistryCredential>();
-    try {
-      const auths = (JSON.parse(text) as { auths?: Record<string, Record<string, unknown>> }).auths ?? {};
-      for (const [key, entry] of Object.entries(auths)) {
-        const decoded =
-          typeof entry.auth === "string" ? Buffer.from(entry.auth, "base64").toString("utf8") : "";
-        const sep = decoded.indexOf(":");
-        const username = sep > 0 ? decoded.slice(0, sep) : entry.username;
-        const password = sep > 0 ? decoded.slice(sep + 1) : entry.password;
-        if (typeof username === "string" && typeof password === "string")
-          out.set(configKeyToRegistry(key), { username, password });
-      }
-    } catch (cause) {
-      throw deliveryError(ErrorCode.ConfigInvalid, `Docker config ${path} is not valid JSON`, { cause });
-    }
+    return config.auths.get(registry);
+  };
+}
+
+async function loadDockerConfig(path: string): Promise<DockerConfig> {
+  const out: DockerConfig = { auths: new Map(), helpers: new Map(), store: undefined };
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
     return out;
+  }
+  let parsed: {
+    auths?: Record<string, Record<string, unknown>>;
+    credHelpers?: unknown;
+    credsStore?: unknown;
   };
-  return async (registry) => {
-    cache ??= load();
-    return (await cache).get(registry);
-  };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch (cause) {
+    throw deliveryError(ErrorCode.ConfigInvalid, `Docker config ${path} is not valid JSON`, { cause });
+  }
+  for (const [key, entry] of Object.entries(parsed.auths ?? {})) {
+    const decoded = typeof entry?.auth === "string" ? Buffer.from(entry.auth, "base64").toString("utf8") : "";
+    const sep = decoded.indexOf(":");
+    const username = sep > 0 ? decoded.slice(0, sep) : entry?.username;
+    const password = sep > 0 ? decoded.slice(sep + 1) : entry?.password;
+    if (typeof username === "string" && typeof password === "string")
+      out.auths.set(configKeyToRegistry(key), { username, password });
+  }
+  if (parsed.credHelpers !== null && typeof parsed.credHelpers === "object") {
+    for (const [key, helper] of Object.entries(parsed.credHelpers as Record<string, unknown>)) {
+      if (typeof helper === "string" && helper !== "") out.helpers.set(configKeyToRegistry(key), helper);
+    }
+  }
+  if (typeof parsed.credsStore === "string" && parsed.credsStore !== "") out.store = parsed.credsStore;
+  return out;
 }
 
 /** One parsed `WWW-Authenticate` challenge (RFC 7235): scheme and auth-params. */
