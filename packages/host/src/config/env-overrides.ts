@@ -1,4 +1,5 @@
-import { type Document, isMap, isScalar, type Node } from "yaml";
+import type { Document, Node } from "yaml";
+import { isMap, isScalar } from "../lazy/lazy-deps.js";
 import { suggestion } from "./did-you-mean.js";
 import { KEYS } from "./schema.js";
 

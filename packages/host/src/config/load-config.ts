@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ErrorCode, LOG_LEVELS, type LogLevel, PlugwireError } from "@plugwire/contract";
-import { CronExpressionParser } from "cron-parser";
-import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument } from "yaml";
+import type { Node, Pair } from "yaml";
+import { cronParser, isMap, isScalar, isSeq, yamlModule } from "../lazy/lazy-deps.js";
 import { isOciSource } from "../runner/protocol.js";
 import { suggestion } from "./did-you-mean.js";
 import { applyEnvOverrides, type Origins } from "./env-overrides.js";
@@ -51,6 +51,7 @@ export function parseAgentConfig(
   options: { file: string; env?: NodeJS.ProcessEnv },
 ): AgentConfig {
   const file = resolve(options.file);
+  const { LineCounter, parseDocument } = yamlModule();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const errors: string[] = [];
@@ -197,7 +198,7 @@ function parsePlugin(
   const schedule = v.string(f.get("schedule")?.value, `plugin ${name}: schedule`);
   if (schedule !== undefined) {
     try {
-      CronExpressionParser.parse(schedule, { strict: false });
+      cronParser().parse(schedule, { strict: false });
     } catch (err) {
       v.fail(
         `${where(f.get("schedule")?.value)}: plugin ${name}: schedule "${schedule}" is not a valid cron expression (${(err as Error).message})`,

@@ -1,5 +1,5 @@
-import { parse as parseYaml } from "yaml";
 import type { SandboxLevel } from "../isolation/options.js";
+import { yamlModule } from "../lazy/lazy-deps.js";
 
 /** The manifest format this host reads; `apiVersion` gates incompatible future formats. */
 export const MANIFEST_API_VERSION = "plugwire/v1";
@@ -44,7 +44,7 @@ export type ManifestResult = { ok: true; manifest: PluginManifest } | { ok: fals
 export function parseManifest(text: string, fileName: string, policy: ManifestPolicy = {}): ManifestResult {
   let raw: unknown;
   try {
-    raw = fileName.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+    raw = fileName.endsWith(".json") ? JSON.parse(text) : yamlModule().parse(text);
   } catch (err) {
     return {
       ok: false,

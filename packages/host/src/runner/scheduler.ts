@@ -1,10 +1,11 @@
 import type { Logger } from "@plugwire/contract";
-import { CronExpressionParser } from "cron-parser";
+import { cronParser } from "../lazy/lazy-deps.js";
 import { type Clock, sleep, systemClock } from "../supervision/clock.js";
 
 /** The next time `schedule` fires strictly after `afterMs` (cron-parser; 5 fields, or 6 with seconds; UTC). */
 export function nextRun(schedule: string, afterMs: number): number {
-  return CronExpressionParser.parse(schedule, { currentDate: new Date(afterMs), tz: "UTC" })
+  return cronParser()
+    .parse(schedule, { currentDate: new Date(afterMs), tz: "UTC" })
     .next()
     .getTime();
 }
