@@ -25,7 +25,7 @@ const MACHO_MAGICS = new Set([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0x
 
 /**
  * What {@link diagnoseExecutable} found: a native binary for this host, a `#!` script whose
- * interpreter path exists, or something only the kernel can judge (unreadable, unknown format,
+ * interpreter is an executable file, or something only the kernel can judge (unreadable, unknown format,
  * missing interpreter).
  */
 export type ExecutableKind = "native" | "script" | "unknown";
@@ -74,13 +74,14 @@ export function diagnoseExecutable(path: string, plugin: string): ExecutableKind
   return interpreterExists(header) ? "script" : "unknown";
 }
 
-/** A `#!` line whose interpreter (its first word, an absolute path) is an existing file. */
+/** A `#!` line whose interpreter (its first word, an absolute path) is an executable file. */
 function interpreterExists(header: Uint8Array): boolean {
   if (header[0] !== 0x23 || header[1] !== 0x21) return false;
   const line = new TextDecoder().decode(header.subarray(2)).split("\n", 1)[0] as string;
   const interpreter = line.trim().split(/[ \t]/, 1)[0] ?? "";
   if (!interpreter.startsWith("/")) return false;
   try {
+    accessSync(interpreter, constants.X_OK);
     return statSync(interpreter).isFile();
   } catch {
     return false;

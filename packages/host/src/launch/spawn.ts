@@ -2,8 +2,7 @@ import { rmSync } from "node:fs";
 import type { Readable } from "node:stream";
 import type { LimitBreach } from "../isolation/options.js";
 import { groupAlive, signalGroup, trackGroup } from "../process/process-group.js";
-import type { ExecutableKind } from "./executable.js";
-import { diagnoseSpawnError } from "./executable.js";
+import { diagnoseSpawnError, type ExecutableKind } from "./executable.js";
 import { splitLines } from "./line-splitter.js";
 import { directSpawn, type Spawner } from "./zygote.js";
 

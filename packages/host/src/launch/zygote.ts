@@ -100,7 +100,7 @@ export function createZygotePool(enabled = true): Spawner {
       }
       // The next zygote is forked one event-loop turn later, while this plugin boots: the fork blocks
       // the host for as long as a direct spawn would, so not before the hand-off above is written.
-      setImmediate(refill);
+      if (usable && !closed) setImmediate(refill);
       return launched;
     },
     async close() {
