@@ -53,6 +53,8 @@ export interface PluginParts<V extends VersionedServices> {
   logger: Logger;
   /** Aborted when the handle closes: stops background streams. */
   lifetime: AbortController;
+  /** Called as close() starts waiting for the process (the host forks its next zygote then). */
+  onClosing?: (() => void) | undefined;
 }
 
 /**
@@ -231,6 +233,7 @@ export class Plugin<V extends VersionedServices = VersionedServices> implements 
 
   async #close(graceMs: number, signal: AbortSignal | undefined): Promise<PluginExit> {
     const { connection, process: proc, logger, owned, pid } = this.#parts;
+    if (proc && !this.#exit) this.#parts.onClosing?.();
     if (!this.#exit && owned) {
       const controller = createClient(controllerProto.GRPCController, connection.transport);
       await controller.shutdown({}, { timeoutMs: Math.max(graceMs, 100), signal }).catch(() => {});

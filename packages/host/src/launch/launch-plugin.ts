@@ -170,6 +170,7 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       closeGraceMs: o.closeGraceMs,
       logger,
       lifetime,
+      onClosing: () => o.spawner?.warm(),
     });
     await connectPlugin(plugin, {
       connection,

@@ -28,6 +28,11 @@ export interface ExecSpec {
 /** Starts plugin processes; {@link createZygotePool} is the fast one, {@link directSpawn} the plain one. */
 export interface Spawner {
   spawn(spec: ExecSpec): ChildProcess;
+  /**
+   * The host is about to wait for a plugin to exit (close): a moment to fork the next zygote that
+   * takes nothing from a plugin's start-up.
+   */
+  warm(): void;
   /** Kills and reaps an idle zygote; later spawns are direct. */
   close(): Promise<void>;
 }
@@ -54,7 +59,8 @@ export function directSpawn(spec: ExecSpec): ChildProcess {
  * plugin's stdio shape — its own process group, stdout and stderr piped to the host. A launch
  * writes one command line to its stdin and dash execs the plugin in place: same pid, process group,
  * pipes and parent (the host reaps it and sees its exit status) as a direct spawn, without the fork
- * on the launch path. The replacement zygote is forked while the plugin boots.
+ * on the launch path. The next zygote is forked when the host next waits for a plugin to exit
+ * (close), or during a plugin's boot when a launch found none ready.
  *
  * At most one zygote is idle per pool; it is unref'd (an idle host can exit) and dies with the host
  * (its stdin reaches EOF). Launches a zygote cannot express exactly fall back to {@link directSpawn}:
@@ -89,19 +95,20 @@ export function createZygotePool(enabled = true): Spawner {
     spawn(spec) {
       const script = zygoteScript(spec);
       const child = idle;
-      let launched: ChildProcess;
       if (script !== undefined && child && child.exitCode === null && child.signalCode === null) {
         idle = undefined;
         setRef(child, true);
         child.stdin?.end(script);
-        launched = child;
-      } else {
-        launched = directSpawn(spec);
+        return child;
       }
-      // The next zygote is forked one event-loop turn later, while this plugin boots: the fork blocks
-      // the host for as long as a direct spawn would, so not before the hand-off above is written.
+      // None was ready: fork one a loop turn later, while this plugin boots. After a zygote launch
+      // the next one is forked at the next close instead (warm()): on a small machine a fork during
+      // the boot competes with the plugin's own start-up and takes back most of what it saved.
       if (usable && !closed) setImmediate(refill);
-      return launched;
+      return directSpawn(spec);
+    },
+    warm() {
+      if (usable && !closed && !idle) setImmediate(refill);
     },
     async close() {
       closed = true;

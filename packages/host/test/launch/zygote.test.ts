@@ -133,6 +133,21 @@ describe.skipIf(!hasDash)("createZygotePool (needs /bin/dash)", () => {
     expect(Number(fields[2])).toBe(pid); // pgrp: its own group, as a detached direct spawn
   });
 
+  test("after a zygote launch the next zygote is forked at warm() (a close), not during the boot", async () => {
+    const p = pool();
+    await warm(p);
+    expect((await run(p, base)).forked).toBe("/bin/dash");
+    await new Promise((r) => setImmediate(r));
+    expect(descendants(), "no refill while the plugin boots").toEqual([]);
+    expect((await run(p, base)).forked).toBe("/usr/bin/env"); // none ready: direct, and it refills
+    await new Promise((r) => setImmediate(r));
+    expect(descendants()).toHaveLength(1);
+    expect((await run(p, base)).forked).toBe("/bin/dash");
+    p.warm();
+    await new Promise((r) => setImmediate(r));
+    expect((await run(p, base)).forked).toBe("/bin/dash");
+  });
+
   test("launches it cannot express, and a disabled pool, spawn directly", async () => {
     const p = pool();
     await warm(p);
