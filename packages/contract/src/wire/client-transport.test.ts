@@ -73,3 +73,62 @@ describe("client transport request headers", () => {
     expect(headers[":scheme"]).toBe("https");
   });
 });
+
+/** A node:http2 server answering every Health.Check with SERVING a turn after the request ends. */
+async function healthServer(path: string, settings: http2.Settings, refuseAll = false) {
+  let streams = 0;
+  const server = http2.createServer({ settings });
+  server.on("stream", (stream) => {
+    streams++;
+    stream.on("error", () => {});
+    if (refuseAll) {
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
+    stream.resume();
+    stream.on("end", () =>
+      setImmediate(() => {
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+        stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+        stream.end(Buffer.from([0, 0, 0, 0, 2, 8, 1])); // HealthCheckResponse{status: SERVING}
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  const transport = createPluginTransport({ address: { network: "unix", address: path } });
+  return {
+    client: createClient(Health, transport.transport),
+    streams: () => streams,
+    async close() {
+      transport.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe("refused streams (RFC 9113 §8.7)", () => {
+  it("a unary call the server refused unprocessed is sent once more: a burst before its SETTINGS all succeeds", async () => {
+    // nghttp2 refuses streams over its limit even before the client has seen that limit.
+    const s = await healthServer(join(dir, "limited"), { maxConcurrentStreams: 2 });
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, () => s.client.check({})));
+      // Without the retry 18 of these fail UNAVAILABLE (REFUSED_STREAM); refused streams never reach
+      // the server's handler, so it sees each call once.
+      expect(results.every((r) => r.status === 1)).toBe(true);
+      expect(s.streams()).toBe(20);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("only once: a server that refuses everything fails the call UNAVAILABLE after two streams", async () => {
+    const s = await healthServer(join(dir, "refusing"), {}, true);
+    try {
+      const err = await s.client.check({}).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: Code.Unavailable });
+      expect(s.streams()).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -21,7 +21,7 @@ import type { H2Connection } from "./h2/connection.js";
 import { type FieldRecord, fieldsToRecord, recordToHeaders } from "./h2/fields.js";
 import { H2Code } from "./h2/frame.js";
 import { HpackEncoder } from "./h2/hpack.js";
-import type { H2Stream } from "./h2/stream.js";
+import type { H2Stream, H2StreamHandler } from "./h2/stream.js";
 
 /** The plugin's HTTP/2 connection: the open one, or a new one when it closed or is going away. */
 export type ConnectionSource = () => H2Connection;
@@ -91,7 +91,8 @@ export function createUnaryCall(
         );
       }
       signal?.addEventListener("abort", onAbort, { once: true });
-      stream.handler = {
+      let retried = false;
+      const handler: H2StreamHandler = {
         onHeaders(fields) {
           // The first block is the response headers (all of it in a trailers-only response).
           if (responseHeaders === undefined) responseHeaders = fieldsToRecord(fields);
@@ -113,6 +114,18 @@ export function createUnaryCall(
         onClose(code, cause) {
           if (settled) return;
           if (cause !== undefined) return fail(cause);
+          if (code === H2Code.REFUSED_STREAM && responseHeaders === undefined && !retried) {
+            // Refused before the server processed anything (RFC 9113 §8.7: over its stream limit
+            // before its SETTINGS reached us, or past a GOAWAY): sent once more, as grpc-go does.
+            retried = true;
+            try {
+              const h2 = connection();
+              send(h2.request(requestHeaders(h2.scheme, method, deadline, header)));
+            } catch (e) {
+              fail(e);
+            }
+            return;
+          }
           try {
             if (code !== undefined) throw connectErrorFromH2ResetCode(code) ?? resetWithoutResponse(code);
             const result = finishResponse(method, responseHeaders, trailers, chunks, maxBytes);
@@ -123,7 +136,12 @@ export function createUnaryCall(
           }
         },
       };
-      stream.sendData(frame, true);
+      const send = (next: H2Stream) => {
+        stream = next;
+        next.handler = handler;
+        next.sendData(frame, true);
+      };
+      send(stream);
     });
   };
 }
