@@ -263,8 +263,9 @@ export class PluginHost<V extends VersionedServices = VersionedServices> impleme
   /** Closes every plugin this host launched (in parallel) and its idle launcher, then refuses new launches. */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.allSettled([...this.#plugins].map((p) => p.close()));
+    // The launcher first: closing plugins would otherwise fork a fresh zygote only to kill it.
     await this.#spawner.close();
+    await Promise.allSettled([...this.#plugins].map((p) => p.close()));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
