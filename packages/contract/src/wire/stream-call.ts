@@ -21,7 +21,7 @@ import { BodyQueue } from "./h2/body-queue.js";
 import { type FieldRecord, fieldsToRecord, recordToHeaders } from "./h2/fields.js";
 import { H2Code } from "./h2/frame.js";
 import type { H2Stream } from "./h2/stream.js";
-import { type ConnectionSource, requestHeaders } from "./unary-call.js";
+import { type ConnectionSource, openCall } from "./unary-call.js";
 
 type HeadersInit = Parameters<Transport["stream"]>[3];
 
@@ -48,8 +48,7 @@ export function createStreamCall(
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
     let h2: H2Stream;
     try {
-      const connected = connection();
-      h2 = connected.request(requestHeaders(connected.scheme, method, deadline, header));
+      h2 = openCall(connection, method, deadline, header);
     } catch (err) {
       return Promise.reject(err instanceof ConnectError ? err : connectErrorFromNodeReason(err));
     }

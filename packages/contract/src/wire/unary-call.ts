@@ -58,8 +58,7 @@ export function createUnaryCall(
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
     try {
       frame = frameInput(method.input, input, writeMaxBytes);
-      const h2 = connection();
-      stream = h2.request(requestHeaders(h2.scheme, method, deadline, header));
+      stream = openCall(connection, method, deadline, header);
     } catch (err) {
       return Promise.reject(err instanceof ConnectError ? err : connectErrorFromNodeReason(err));
     }
@@ -119,8 +118,7 @@ export function createUnaryCall(
             // before its SETTINGS reached us, or past a GOAWAY): sent once more, as grpc-go does.
             retried = true;
             try {
-              const h2 = connection();
-              send(h2.request(requestHeaders(h2.scheme, method, deadline, header)));
+              send(openCall(connection, method, deadline, header));
             } catch (e) {
               fail(e);
             }
@@ -144,6 +142,17 @@ export function createUnaryCall(
       send(stream);
     });
   };
+}
+
+/** Opens a call's HTTP/2 stream (its request headers sent) on the plugin's current connection. */
+export function openCall(
+  connection: ConnectionSource,
+  method: DescMethod,
+  timeoutMs: number | undefined,
+  header: HeadersInit | undefined,
+): H2Stream {
+  const h2 = connection();
+  return h2.request(requestHeaders(h2.scheme, method, timeoutMs, header));
 }
 
 /**

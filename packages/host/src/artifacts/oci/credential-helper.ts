@@ -33,6 +33,7 @@ export async function runCredentialHelper(
 ): Promise<RegistryCredential | undefined> {
   const program = `docker-credential-${name}`;
   const from = options.source ? ` (named by ${options.source})` : "";
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const fail = (why: string, extra: { cause?: unknown; transient?: boolean } = {}) =>
     deliveryError(ErrorCode.FetchFailed, `credential helper ${program}${from} ${why}`, {
       cause: extra.cause,
@@ -46,7 +47,7 @@ export async function runCredentialHelper(
     env: options.env,
     extendEnv: options.env === undefined,
     cancelSignal: options.signal,
-    timeout: options.timeoutMs ?? 30_000,
+    timeout: timeoutMs,
     reject: false,
     stripFinalNewline: true,
   });
@@ -55,8 +56,7 @@ export async function runCredentialHelper(
       cause: result,
       failure: "transient",
     });
-  if (result.timedOut)
-    throw fail(`did not answer within ${options.timeoutMs ?? 30_000} ms`, { transient: true });
+  if (result.timedOut) throw fail(`did not answer within ${timeoutMs} ms`, { transient: true });
   if ((result.cause as NodeJS.ErrnoException | undefined)?.code === "ENOENT")
     throw fail("is not installed (not found on PATH)", { cause: result.cause });
   if (result.exitCode !== 0) {
