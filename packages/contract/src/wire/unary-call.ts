@@ -159,7 +159,7 @@ export function openCall(
  * connect-es' gRPC request headers (`requestHeader()` of protocol-grpc) as a flat field list, or
  * the cached HPACK block of the usual call (no metadata, no deadline).
  */
-export function requestHeaders(
+function requestHeaders(
   scheme: "http" | "https",
   method: DescMethod,
   timeoutMs: number | undefined,
