@@ -180,6 +180,7 @@ export function createBroker(options: BrokerOptions): GrpcBroker {
       transports.add(transport);
       return {
         transport: transport.transport,
+        connect: transport.connect,
         close() {
           transports.delete(transport);
           transport.close();

@@ -132,3 +132,41 @@ describe("refused streams (RFC 9113 §8.7)", () => {
     }
   });
 });
+
+describe("connect(): dial before the first call", () => {
+  it("resolves once the connection is open; the server gets the preface without any call", async () => {
+    const path = join(dir, "eager");
+    const server = http2.createServer();
+    const sessions: http2.ServerHttp2Session[] = [];
+    // node:http2 emits `session` once it has read the client preface.
+    const sawPreface = new Promise<void>((resolve) =>
+      server.on("session", (session) => {
+        sessions.push(session);
+        resolve();
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const transport = createPluginTransport({ address: { network: "unix", address: path } });
+    try {
+      await transport.connect();
+      await sawPreface;
+      // Open already: a second connect() is the same connection, not a new dial.
+      await transport.connect();
+      expect(sessions).toHaveLength(1);
+    } finally {
+      transport.close();
+      for (const s of sessions) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("rejects UNAVAILABLE when nothing listens at the address", async () => {
+    const transport = createPluginTransport({ address: { network: "unix", address: join(dir, "nobody") } });
+    const err = await transport.connect().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: Code.Unavailable });
+    expect(String((err as Error).message)).toContain(join(dir, "nobody"));
+    transport.close();
+    // Closed: no new dial.
+    await expect(transport.connect()).rejects.toMatchObject({ code: Code.Unavailable });
+  });
+});

@@ -9,6 +9,12 @@ import { createUnaryCall } from "./unary-call.js";
 /** A Connect transport bound to one plugin (or broker) address, plus the means to release it. */
 export interface PluginTransport {
   readonly transport: Transport;
+  /**
+   * Dials now rather than at the first call and resolves once the connection is open (TLS: the
+   * handshake done) and the HTTP/2 preface written — as a Go host's blocking dial. Rejects with
+   * UNAVAILABLE when the dial fails. Resolves at once when already open.
+   */
+  connect(): Promise<void>;
   /** Closes the HTTP/2 connection and fails every call on it (UNAVAILABLE). Idempotent. */
   close(): void;
 }
@@ -35,12 +41,29 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
   const { address } = options;
   const readMaxBytes = options.readMaxBytes ?? MAX_MESSAGE_BYTES;
   const writeMaxBytes = options.writeMaxBytes ?? MAX_MESSAGE_BYTES;
+  // Settles when the current connection's socket is open (or failed to open).
+  let opened: Promise<void> = Promise.resolve();
   const dial = (): net.Socket => {
     const target = address.network === "unix" ? { path: address.address } : parseHostPort(address.address);
     const socket = options.tls
       ? nodeTls().connect({ ...target, ...tlsOptions(options.tls), servername: "localhost" })
       : net.connect(target);
     socket.setNoDelay(true);
+    opened = new Promise((resolve, reject) => {
+      const event = options.tls ? "secureConnect" : "connect";
+      const onOpen = () => {
+        socket.off("close", onClose);
+        resolve();
+      };
+      // The error itself goes to the connection (and to every call on it); here only the fact.
+      const onClose = () => {
+        socket.off(event, onOpen);
+        reject(new ConnectError(`could not connect to ${address.address}`, Code.Unavailable));
+      };
+      socket.once(event, onOpen);
+      socket.once("close", onClose);
+    });
+    opened.catch(() => {});
     return socket;
   };
   let current: H2Connection | undefined;
@@ -58,6 +81,14 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
   };
   return {
     transport,
+    connect() {
+      try {
+        connection();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return opened;
+    },
     close() {
       if (closed) return;
       closed = true;

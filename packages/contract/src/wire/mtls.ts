@@ -1,13 +1,6 @@
-import {
-  createHash,
-  generateKeyPair,
-  type KeyObject,
-  X509Certificate as NodeX509Certificate,
-  randomBytes,
-  sign,
-} from "node:crypto";
-import { promisify } from "node:util";
+import type { KeyObject, X509Certificate as NodeX509Certificate } from "node:crypto";
 import { ErrorCode, PlugwireError } from "../errors/plugwire-error.js";
+import { nodeCrypto } from "./mutual-tls.js";
 
 /** One side's AutoMTLS identity: the same pair serves as server and client cert (go-plugin-wire.md §6). */
 export interface TlsIdentity {
@@ -88,8 +81,20 @@ const ECDSA_WITH_SHA512 = seq(oid("1.2.840.10045.4.3.4"));
 // digitalSignature(0) | keyEncipherment(2) | keyAgreement(4) | keyCertSign(5) = 0b10101100, 2 unused bits.
 const KEY_USAGE = tlv(0x03, Buffer.from([0x02, 0xac]));
 
-const generateKeyPairAsync = promisify(generateKeyPair);
-const signAsync = promisify(sign);
+/** A P-521 key pair (Go's `ecdsa.GenerateKey(elliptic.P521(), rand.Reader)`). */
+function generateP521(): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
+  return new Promise((resolve, reject) =>
+    nodeCrypto().generateKeyPair("ec", { namedCurve: "secp521r1" }, (err, publicKey, privateKey) =>
+      err ? reject(err) : resolve({ publicKey, privateKey }),
+    ),
+  );
+}
+
+function signSha512(data: Uint8Array, key: KeyObject): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    nodeCrypto().sign("sha512", data, key, (err, signature) => (err ? reject(err) : resolve(signature))),
+  );
+}
 
 /** The uncompressed EC point (Go's SubjectKeyId input) from a P-521 public key. */
 function ecPoint(publicKey: KeyObject): Buffer {
@@ -108,18 +113,22 @@ function ecPoint(publicKey: KeyObject): Buffer {
  */
 export async function createCertificate(options: CreateCertificateOptions = {}): Promise<TlsIdentity> {
   const now = options.now ?? new Date();
-  const { publicKey, privateKey } = await generateKeyPairAsync("ec", { namedCurve: "secp521r1" });
+  const { publicKey, privateKey } = await generateP521();
   const spki = publicKey.export({ type: "spki", format: "der" });
   const extensions = seq(
     extension("2.5.29.15", true, KEY_USAGE),
     extension("2.5.29.37", false, seq(oid("1.3.6.1.5.5.7.3.2"), oid("1.3.6.1.5.5.7.3.1"))),
     extension("2.5.29.19", true, seq(TRUE)),
-    extension("2.5.29.14", false, octets(createHash("sha1").update(ecPoint(publicKey)).digest())),
+    extension(
+      "2.5.29.14",
+      false,
+      octets(nodeCrypto().createHash("sha1").update(ecPoint(publicKey)).digest()),
+    ),
     extension("2.5.29.17", false, seq(tlv(0x82, Buffer.from("localhost", "ascii")))),
   );
   const tbs = seq(
     tlv(0xa0, uint(Buffer.from([2]))), // version v3
-    uint(randomBytes(16)),
+    uint(nodeCrypto().randomBytes(16)),
     ECDSA_WITH_SHA512,
     NAME,
     seq(time(new Date(now.getTime() - SKEW_MS)), time(new Date(now.getTime() + VALIDITY_MS))),
@@ -128,7 +137,7 @@ export async function createCertificate(options: CreateCertificateOptions = {}):
     tlv(0xa3, extensions),
   );
   // node:crypto signs ECDSA as a DER ECDSA-Sig-Value, which is what X.509 carries.
-  const signature = await signAsync("sha512", tbs, privateKey);
+  const signature = await signSha512(tbs, privateKey);
   const certDer = new Uint8Array(seq(tbs, ECDSA_WITH_SHA512, tlv(0x03, Buffer.from([0]), signature)));
   const keyPem = privateKey.export({ type: "sec1", format: "pem" }).toString();
   return { certPem: derToPem(certDer), keyPem, certDer };
@@ -189,7 +198,7 @@ export function decodeHandshakeCert(field: string, plugin?: string): { der: Uint
   const der = new Uint8Array(Buffer.from(text, "base64"));
   let cert: NodeX509Certificate | undefined;
   try {
-    cert = new NodeX509Certificate(der);
+    cert = new (nodeCrypto().X509Certificate)(der);
   } catch (err) {
     fail("is not an X.509 certificate", err);
   }

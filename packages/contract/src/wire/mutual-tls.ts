@@ -1,10 +1,17 @@
+import type * as crypto from "node:crypto";
 import type * as tls from "node:tls";
+
+// process.getBuiltinModule (Node ≥ 20.16): synchronous, and no `createRequire` binding to collide
+// with a bundle's require banner.
 
 /** node:tls, loaded on first AutoMTLS use: a plaintext plugin does not pay its ~4 ms load at start-up. */
 export function nodeTls(): typeof tls {
-  // process.getBuiltinModule (Node ≥ 20.16): synchronous, and no `createRequire` binding to collide
-  // with a bundle's require banner.
   return process.getBuiltinModule("node:tls") as typeof tls;
+}
+
+/** node:crypto, loaded on first use (AutoMTLS certificates): ~2.5 ms of a plaintext plugin's start. */
+export function nodeCrypto(): typeof crypto {
+  return process.getBuiltinModule("node:crypto") as typeof crypto;
 }
 
 /**

@@ -37,6 +37,12 @@ export interface ConnectParts<V extends VersionedServices> {
  * Right after connecting (go-plugin-wire.md §4): open `GRPCBroker.StartStream` and
  * `GRPCStdio.StreamStdio` and keep both drained for the plugin's lifetime; an address that cannot
  * work fails here (see {@link ConnectParts.verify}), not on the first call.
+ *
+ * The connection is open before this returns (as a Go host's blocking dial), so the plugin sets up
+ * its side while the caller goes on. The two streams open a loop turn later, as go-plugin's host
+ * opens them from goroutines: the caller's first call goes out first instead of queueing behind
+ * their set-up. Nothing is lost by the wait: the plugin buffers its output until the stdio stream
+ * reads it, and waits for broker announcements.
  */
 export async function connectPlugin<V extends VersionedServices>(
   plugin: Plugin<V>,
@@ -44,11 +50,23 @@ export async function connectPlugin<V extends VersionedServices>(
 ): Promise<void> {
   const { connection, broker, lifetime, logger } = parts;
   if (parts.verify === "socket") assertSocket(parts.address, plugin.name);
-  const brokerClient = createClient(brokerProto.GRPCBroker, connection.transport);
-  void broker.consume(brokerClient.startStream(broker.outgoing, { signal: lifetime.signal }));
-  void drainStdio(connection.transport, lifetime.signal, logger, (channel, data) => {
-    plugin.emitStdio(channel, data);
-    parts.onStdio?.(plugin, channel, data);
+  try {
+    await connection.connect();
+  } catch (cause) {
+    throw new PlugwireError(
+      ErrorCode.ConnectFailed,
+      `could not reach the plugin at ${parts.address.address}: ${ConnectError.from(cause).rawMessage}`,
+      { plugin: plugin.name, cause },
+    );
+  }
+  setImmediate(() => {
+    if (lifetime.signal.aborted) return;
+    const brokerClient = createClient(brokerProto.GRPCBroker, connection.transport);
+    void broker.consume(brokerClient.startStream(broker.outgoing, { signal: lifetime.signal }));
+    void drainStdio(connection.transport, lifetime.signal, logger, (channel, data) => {
+      plugin.emitStdio(channel, data);
+      parts.onStdio?.(plugin, channel, data);
+    });
   });
   if (parts.verify !== "health") return;
   const check = createClient(health.Health, connection.transport);

@@ -11,6 +11,7 @@ import {
   type HandshakeConfig,
   type Logger,
   type MutualTls,
+  type PluginTransport,
   PlugwireError,
   parseHandshakeLine,
 } from "@plugwire/contract";
@@ -76,6 +77,7 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
   const socketDir = mkdtempSync(join(realpathSync.native(o.socketRoot ?? tmpdir()), "pw-"));
   let proc: PluginProcess | undefined;
   let plan: IsolationPlan | undefined;
+  let connection: PluginTransport | undefined;
   try {
     if (o.isolation) {
       plan = await planIsolation({
@@ -148,12 +150,14 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
         { plugin: name },
       );
     }
-    const connection = createPluginTransport({
+    connection = createPluginTransport({
       address: handshake,
       tls,
       readMaxBytes: o.readMaxBytes,
       writeMaxBytes: o.writeMaxBytes,
     });
+    // Dialled before the handle is built: the plugin accepts and sets up meanwhile (connectPlugin awaits it).
+    void connection.connect();
     const lifetime = new AbortController();
     const broker = createBroker({ plugin: name, socketDir, tls });
     const plugin = new Plugin<V>({
@@ -185,6 +189,7 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
     logger.debug({ version: handshake.appVersion, address: handshake.address, tls: !!tls }, "plugin started");
     return plugin;
   } catch (err) {
+    connection?.close();
     if (proc) {
       proc.markForced();
       proc.signal("SIGKILL");

@@ -39,6 +39,15 @@ describe("listenForHost", () => {
     expect((err as Error).message).toMatch(/byte limit/);
   });
 
+  it("a socket dir that does not exist is a clear CONFIG_INVALID error naming it", async () => {
+    const missing = join(tmpdir(), "pw-no-such-dir", "deeper");
+    const err = await listenForHost({ routes, env: { PLUGIN_UNIX_SOCKET_DIR: missing } }).catch(
+      (e: unknown) => e,
+    );
+    expect(PlugwireError.is(err, ErrorCode.ConfigInvalid)).toBe(true);
+    expect((err as Error).message).toContain(`cannot place a unix socket in ${missing}`);
+  });
+
   it("uses TCP on Windows, inside [PLUGIN_MIN_PORT, PLUGIN_MAX_PORT]", async () => {
     expect(listenTarget({}, "win32").network).toBe("tcp");
     const err = await listenForHost({
