@@ -48,11 +48,12 @@ const raw: Record<string, Record<string, Metrics[]>> = {};
 const tables: string[] = [];
 for (const scenario of scenarios(sizes).filter((s) => selected(s.id))) {
   const perSystem: Record<string, Metrics[]> = Object.fromEntries(scenario.systems.map((s) => [s.name, []]));
-  for (const [r, order] of interleave(scenario.systems, rounds).entries()) {
+  const scenarioRounds = rounds * (scenario.roundsFactor ?? 1);
+  for (const [r, order] of interleave(scenario.systems, scenarioRounds).entries()) {
     for (const system of order) {
       perSystem[system.name]?.push(await system.run());
     }
-    process.stderr.write(`${scenario.id}: round ${r + 1}/${rounds}\n`);
+    process.stderr.write(`${scenario.id}: round ${r + 1}/${scenarioRounds}\n`);
   }
   const m: Record<string, Metrics> = {};
   for (const [name, results] of Object.entries(perSystem)) {
@@ -105,7 +106,10 @@ if (!values.quick) {
   const readmePath = join(repoRoot, "bench/README.md");
   const section = [
     `Run ${date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, ${machine.go}.`,
-    `${rounds} interleaved rounds; medians of the rounds; (×n) = ratio to the first row.`,
+    `${rounds} interleaved rounds (${scenarios(sizes)
+      .filter((s) => (s.roundsFactor ?? 1) > 1)
+      .map((s) => `${s.id}: ${rounds * (s.roundsFactor ?? 1)}`)
+      .join(", ")}); medians of the rounds; (×n) = ratio to the first row.`,
     ...tables,
     memTable,
     verdictTable(v),

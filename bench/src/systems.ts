@@ -23,10 +23,11 @@ const probe = join(dirname(fileURLToPath(import.meta.url)), "probe.js");
 export function runJson(
   command: string,
   args: readonly string[],
-  timeoutMs = 300_000,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Record<string, unknown>> {
   return new Promise((resolvePromise, reject) => {
-    execFile(command, args, { timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 }, (err, stdout, stderr) => {
+    const options = { timeout: 300_000, maxBuffer: 16 * 2 ** 20, env };
+    execFile(command, args, options, (err, stdout, stderr) => {
       const line = stdout.trim().split("\n").pop() ?? "";
       let parsed: Record<string, unknown> | undefined;
       try {
@@ -43,10 +44,31 @@ export function runJson(
 export const goHost = (mode: string, plugin: string, flags: readonly string[] = []) =>
   runJson(bins.benchHost, [mode, "--plugin", plugin, ...flags]);
 
+/** How a probe process runs: extra Node flags, and the environment it (and its plugins) get. */
+export interface ProbeOptions {
+  nodeFlags?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}
+
 /** plugwire's host (or a grpc-js client), in a fresh Node process. */
 export const nodeProbe = (
   mode: string,
   plugin: string,
   flags: readonly string[] = [],
-  nodeFlags: readonly string[] = [],
-) => runJson(process.execPath, [...nodeFlags, probe, mode, "--plugin", plugin, ...flags]);
+  options: ProbeOptions = {},
+) =>
+  runJson(
+    process.execPath,
+    [...(options.nodeFlags ?? []), probe, mode, ...(plugin ? ["--plugin", plugin] : []), ...flags],
+    options.env,
+  );
+
+/**
+ * Node 20 reads the file `NODE_EXTRA_CA_CERTS` names when a process starts, before any script runs
+ * (~40 ms for Debian's CA bundle on the bench machine): every TS plugin pays it when the host's
+ * environment sets it, as some CI and corporate machines do. The environment without it, for the
+ * rows that show a TS plugin's start on a default Node install; undefined when it is not set.
+ */
+export const envWithoutExtraCaCerts: NodeJS.ProcessEnv | undefined = process.env.NODE_EXTRA_CA_CERTS
+  ? Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_EXTRA_CA_CERTS"))
+  : undefined;
