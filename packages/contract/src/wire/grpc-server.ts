@@ -1,4 +1,4 @@
-import { mkdtempSync, rmdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -130,25 +130,23 @@ function listenOn(server: net.Server, start: () => void): Promise<void> {
 }
 
 /**
- * A fresh socket path in `dir`, reserved the way go-plugin does it (`os.CreateTemp` then remove):
- * `mkdtemp` makes an unused random name, which is freed for the socket. No node:crypto, whose load
- * is ~2.5 ms of a plugin's start. Unix socket paths are limited to ~104 (macOS) / 108 (Linux) bytes:
- * checked here so the error is clear, not EINVAL.
+ * A fresh socket path in `dir` (go-plugin names them `plugin<random>`). The name only has to be
+ * unused, not secret: the directory is the host's private one (or the temp dir, as go-plugin's), and
+ * bind fails on anything already there instead of following it. So the random part comes from
+ * `Math.random` — as go-plugin's from Go's fast non-crypto source — not node:crypto, whose load is
+ * ~2.5 ms of a plugin's start, nor a reserving mkdtemp (~0.1 ms, per broker server). Unix socket
+ * paths are limited to ~104 (macOS) / 108 (Linux) bytes: checked here so the error is clear, not
+ * EINVAL.
  */
 export function socketPath(dir: string = tmpdir(), prefix = "plugin"): string {
-  // mkdtemp appends 6 characters; check the length before touching the file system.
-  const length = Buffer.byteLength(join(dir, prefix)) + 6;
-  if (length > MAX_UNIX_PATH) {
+  const random = Math.floor(Math.random() * 2 ** 40)
+    .toString(16)
+    .padStart(10, "0");
+  const path = join(dir, `${prefix}${random}`);
+  if (Buffer.byteLength(path) > MAX_UNIX_PATH) {
     throw new RangeError(
-      `unix socket path ${join(dir, `${prefix}XXXXXX`)} is ${length} bytes, over the ${MAX_UNIX_PATH}-byte limit: use a shorter socket directory`,
+      `unix socket path ${path} is ${Buffer.byteLength(path)} bytes, over the ${MAX_UNIX_PATH}-byte limit: use a shorter socket directory`,
     );
-  }
-  let path: string;
-  try {
-    path = mkdtempSync(join(dir, prefix));
-    rmdirSync(path);
-  } catch (cause) {
-    throw new Error(`cannot place a unix socket in ${dir}: ${(cause as Error).message}`, { cause });
   }
   return path;
 }

@@ -45,7 +45,7 @@ describe("listenForHost", () => {
       (e: unknown) => e,
     );
     expect(PlugwireError.is(err, ErrorCode.ConfigInvalid)).toBe(true);
-    expect((err as Error).message).toContain(`cannot place a unix socket in ${missing}`);
+    expect((err as Error).message).toContain(`cannot listen on a unix socket in ${missing}`);
   });
 
   it("uses TCP on Windows, inside [PLUGIN_MIN_PORT, PLUGIN_MAX_PORT]", async () => {

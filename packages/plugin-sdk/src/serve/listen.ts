@@ -61,7 +61,17 @@ export async function listenForHost(options: ListenOptions): Promise<GrpcServer>
   } catch (err) {
     throw new PlugwireError(ErrorCode.ConfigInvalid, (err as Error).message, { plugin, cause: err });
   }
-  const server = await startGrpcServer({ ...serverOptions(options), listen: { unix: path } });
+  let server: GrpcServer;
+  try {
+    server = await startGrpcServer({ ...serverOptions(options), listen: { unix: path } });
+  } catch (err) {
+    // ENOENT/EACCES: PLUGIN_UNIX_SOCKET_DIR names a directory we cannot make a socket in.
+    throw new PlugwireError(
+      ErrorCode.ConfigInvalid,
+      `cannot listen on a unix socket in ${target.socketDir}: ${(err as Error).message}`,
+      { plugin, cause: err },
+    );
+  }
   const group = env[PluginEnv.UnixSocketGroup];
   if (group) {
     try {
