@@ -49,6 +49,8 @@ export function diagnoseExecutable(path: string, plugin: string): ExecutableKind
   if (!info.isFile()) {
     throw new PlugwireError(ErrorCode.NotExecutable, `${path} is not a regular file`, { plugin });
   }
+  const identity = fileIdentity(info);
+  if (nativeBinaries.get(path) === identity) return "native";
   try {
     accessSync(path, constants.X_OK);
   } catch (cause) {
@@ -70,8 +72,24 @@ export function diagnoseExecutable(path: string, plugin: string): ExecutableKind
       { plugin, details: { binary: found, host: { os: process.platform, arch: process.arch } } },
     );
   }
-  if (found) return "native";
+  if (found) {
+    if (nativeBinaries.size >= 256) nativeBinaries.clear();
+    nativeBinaries.set(path, identity);
+    return "native";
+  }
   return interpreterExists(header) ? "script" : "unknown";
+}
+
+/**
+ * Native binaries already found good, by path → file identity: relaunching one (cold starts,
+ * supervised restarts) costs a stat instead of stat, access, open, read and close. Replacing,
+ * rewriting or chmod-ing the file changes its inode or ctime, and so the identity. Scripts are
+ * checked every time: their interpreter is another file.
+ */
+const nativeBinaries = new Map<string, string>();
+
+function fileIdentity(info: Stats): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 }
 
 /** A `#!` line whose interpreter (its first word, an absolute path) is an executable file. */
