@@ -25,10 +25,10 @@ export interface ConnectParts<V extends VersionedServices> {
   address: PluginAddress;
   /**
    * How the address is proven before the handle is handed out. `"health"`: a `Health.Check` round
-   * trip, for reattach (the address comes from outside and may be stale). `"socket"`: the unix socket
-   * the handshake named must exist, for launch (the plugin printed it after listening); go-plugin's
-   * host proves nothing here and fails on the first call, and a round trip on a cold connection costs
-   * ~0.7 ms of a ~10 ms start.
+   * trip, for reattach (the address comes from outside and may be stale). `"socket"`: the connection to the
+   * address the handshake named must open, for launch (the plugin printed it after listening; a
+   * missing path or one that is no socket is named as such); go-plugin's host proves nothing here and
+   * fails on the first call, and a round trip on a cold connection costs ~0.7 ms of a ~7 ms start.
    */
   verify: "health" | "socket";
 }
@@ -49,10 +49,11 @@ export async function connectPlugin<V extends VersionedServices>(
   parts: ConnectParts<V>,
 ): Promise<void> {
   const { connection, broker, lifetime, logger } = parts;
-  if (parts.verify === "socket") assertSocket(parts.address, plugin.name);
   try {
     await connection.connect();
   } catch (cause) {
+    // Why, when the handshake named a unix path that is missing or no socket (stat only on failure).
+    if (parts.verify === "socket") assertSocket(parts.address, plugin.name);
     throw new PlugwireError(
       ErrorCode.ConnectFailed,
       `could not reach the plugin at ${parts.address.address}: ${ConnectError.from(cause).rawMessage}`,

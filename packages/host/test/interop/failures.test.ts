@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -107,6 +108,16 @@ describe("launch failures are typed, name the plugin, and leave nothing behind",
         `plugin ${name}: could not reach the plugin: its handshake names ${address}, ${why}`,
       );
     }
+    // A socket left behind by a dead process: it exists, but nothing accepts.
+    const stale = join(root, "stale.sock");
+    const listenThenDie = `require("node:net").createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, "SIGKILL"))`;
+    spawnSync(process.execPath, ["-e", listenThenDie]);
+    const path = scriptPlugin(root, "stale", `echo '1|1|unix|${stale}|grpc|'; sleep 30`);
+    const err = await launchError(host.launch({ name: "stale", command: path }));
+    expect(err.code).toBe(ErrorCode.ConnectFailed);
+    expect(err.message).toBe(
+      `plugin stale: could not reach the plugin at ${stale}: could not connect to ${stale}`,
+    );
   });
 
   test("AutoMTLS: no certificate from the plugin, or one the host did not ask for", async () => {
