@@ -141,7 +141,9 @@ export {
   createPluginTransport,
   type PluginTransport,
   type PluginTransportOptions,
+  type PreparedConnection,
   parseHostPort,
+  prepareConnection,
 } from "./wire/client-transport.js";
 export {
   type GrpcServer,

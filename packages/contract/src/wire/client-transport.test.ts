@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Code, createClient } from "@connectrpc/connect";
 import { afterAll, describe, expect, it } from "vitest";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
-import { createPluginTransport } from "./client-transport.js";
+import { createPluginTransport, type PreparedConnection, prepareConnection } from "./client-transport.js";
 import { createCertificate } from "./mtls.js";
 import { tlsOptions } from "./mutual-tls.js";
 
@@ -22,6 +22,7 @@ async function requestSeenBy(
   server: http2.Http2Server,
   path: string,
   tls?: Parameters<typeof createPluginTransport>[0]["tls"],
+  prepared?: PreparedConnection,
 ) {
   const seen = new Promise<http2.IncomingHttpHeaders>((resolve) => {
     server.on("stream", (stream, headers) => {
@@ -33,7 +34,7 @@ async function requestSeenBy(
     });
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
-  const transport = createPluginTransport({ address: { network: "unix", address: path }, tls });
+  const transport = createPluginTransport({ address: { network: "unix", address: path }, tls, prepared });
   try {
     const err = await createClient(Health, transport.transport)
       .check({ service: "x" })
@@ -168,5 +169,43 @@ describe("connect(): dial before the first call", () => {
     transport.close();
     // Closed: no new dial.
     await expect(transport.connect()).rejects.toMatchObject({ code: Code.Unavailable });
+  });
+});
+
+describe("prepareConnection(): built before the address is known", () => {
+  it("carries the transport's first call once the address is given", async () => {
+    const prepared = prepareConnection();
+    const headers = await requestSeenBy(http2.createServer(), join(dir, "prepared"), undefined, prepared);
+    expect(headers[":path"]).toBe("/grpc.health.v1.Health/Check");
+    // Taken by the transport: discarding it now does nothing.
+    prepared.discard();
+  });
+
+  it("is set aside for an AutoMTLS transport, which dials its own TLS connection", async () => {
+    const [serverId, clientId] = await Promise.all([createCertificate(), createCertificate()]);
+    const server = http2.createSecureServer({
+      ...tlsOptions({ certPem: serverId.certPem, keyPem: serverId.keyPem, peerCertPem: clientId.certPem }),
+      requestCert: true,
+    });
+    const tls = { certPem: clientId.certPem, keyPem: clientId.keyPem, peerCertPem: serverId.certPem };
+    const headers = await requestSeenBy(server, join(dir, "prepared-tls"), tls, prepareConnection());
+    expect(headers[":scheme"]).toBe("https");
+  });
+
+  it("fails connect() UNAVAILABLE when nothing listens, and can be discarded unused", async () => {
+    const transport = createPluginTransport({
+      address: { network: "unix", address: join(dir, "prepared-nobody") },
+      prepared: prepareConnection(),
+    });
+    await expect(transport.connect()).rejects.toMatchObject({ code: Code.Unavailable });
+    transport.close();
+    const unused = prepareConnection();
+    unused.discard();
+    unused.discard();
+    // Closing a transport that never dialled drops its prepared connection too.
+    createPluginTransport({
+      address: { network: "unix", address: join(dir, "x") },
+      prepared: prepareConnection(),
+    }).close();
   });
 });

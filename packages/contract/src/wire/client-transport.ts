@@ -28,6 +28,49 @@ export interface PluginTransportOptions {
   readMaxBytes?: number | undefined;
   /** Largest message sent; bigger ones fail locally with RESOURCE_EXHAUSTED (default 2^31-1). */
   writeMaxBytes?: number | undefined;
+  /**
+   * A connection from {@link prepareConnection} to use for the first dial (plaintext only: with
+   * `tls` it is discarded). Later dials make their own.
+   */
+  prepared?: PreparedConnection | undefined;
+}
+
+/**
+ * A plaintext HTTP/2 client connection built before its address is known: the socket object, the
+ * connection state and its opening frames (held back, corked), made while a plugin boots so the host
+ * only has to dial once the handshake names the address. Give it to {@link createPluginTransport}
+ * or `discard()` it.
+ */
+export interface PreparedConnection {
+  /** Drops it unused. No-op once a transport has taken it. */
+  discard(): void;
+}
+
+interface PreparedParts {
+  socket: net.Socket;
+  h2: H2Connection;
+}
+const preparedParts = new WeakMap<PreparedConnection, PreparedParts>();
+
+function dropParts(parts: PreparedParts): void {
+  parts.h2.destroy();
+  parts.socket.destroy();
+}
+
+/** Builds a {@link PreparedConnection}. */
+export function prepareConnection(): PreparedConnection {
+  const socket = new net.Socket();
+  // Writes queue until the dial: uncorked after connect(), when the socket sends them once open.
+  socket.cork();
+  const h2 = new H2Connection({ socket, role: "client", scheme: "http" });
+  const prepared: PreparedConnection = {
+    discard() {
+      const parts = preparedParts.get(prepared);
+      if (parts && preparedParts.delete(prepared)) dropParts(parts);
+    },
+  };
+  preparedParts.set(prepared, { socket, h2 });
+  return prepared;
 }
 
 /**
@@ -41,14 +84,11 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
   const { address } = options;
   const readMaxBytes = options.readMaxBytes ?? MAX_MESSAGE_BYTES;
   const writeMaxBytes = options.writeMaxBytes ?? MAX_MESSAGE_BYTES;
+  const target = () =>
+    address.network === "unix" ? { path: address.address } : parseHostPort(address.address);
   // Settles when the current connection's socket is open (or failed to open).
   let opened: Promise<void> = Promise.resolve();
-  const dial = (): net.Socket => {
-    const target = address.network === "unix" ? { path: address.address } : parseHostPort(address.address);
-    const socket = options.tls
-      ? nodeTls().connect({ ...target, ...tlsOptions(options.tls), servername: "localhost" })
-      : net.connect(target);
-    socket.setNoDelay(true);
+  const watchOpen = (socket: net.Socket) => {
     opened = new Promise((resolve, reject) => {
       const event = options.tls ? "secureConnect" : "connect";
       const onOpen = () => {
@@ -64,14 +104,44 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
       socket.once("close", onClose);
     });
     opened.catch(() => {});
-    return socket;
+  };
+  const dial = (): H2Connection => {
+    const socket = options.tls
+      ? nodeTls().connect({ ...target(), ...tlsOptions(options.tls), servername: "localhost" })
+      : net.connect(target());
+    socket.setNoDelay(true);
+    watchOpen(socket);
+    return new H2Connection({ socket, role: "client", scheme: options.tls ? "https" : "http" });
+  };
+  let prepared = options.prepared && preparedParts.get(options.prepared);
+  if (options.prepared) preparedParts.delete(options.prepared);
+  if (prepared && options.tls) {
+    dropParts(prepared);
+    prepared = undefined;
+  }
+  const usePrepared = (parts: PreparedParts): H2Connection => {
+    const { socket, h2 } = parts;
+    let to: ReturnType<typeof target>;
+    try {
+      to = target();
+    } catch (err) {
+      dropParts(parts);
+      throw err;
+    }
+    watchOpen(socket);
+    socket.connect(to);
+    socket.setNoDelay(true);
+    socket.uncork();
+    return h2;
   };
   let current: H2Connection | undefined;
   let closed = false;
   const connection = (): H2Connection => {
     if (closed) throw new ConnectError("the plugin connection is closed", Code.Unavailable);
     if (current === undefined || current.closed || current.goingAway) {
-      current = new H2Connection({ socket: dial(), role: "client", scheme: options.tls ? "https" : "http" });
+      const parts = prepared;
+      prepared = undefined;
+      current = parts ? usePrepared(parts) : dial();
     }
     return current;
   };
@@ -93,6 +163,8 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
       if (closed) return;
       closed = true;
       current?.destroy();
+      if (prepared) dropParts(prepared);
+      prepared = undefined;
     },
   };
 }

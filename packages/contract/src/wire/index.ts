@@ -45,7 +45,9 @@ export {
   createPluginTransport,
   type PluginTransport,
   type PluginTransportOptions,
+  type PreparedConnection,
   parseHostPort,
+  prepareConnection,
 } from "./client-transport.js";
 export {
   type GrpcServer,

@@ -13,7 +13,9 @@ import {
   type MutualTls,
   type PluginTransport,
   PlugwireError,
+  type PreparedConnection,
   parseHandshakeLine,
+  prepareConnection,
 } from "@plugwire/contract";
 import { createStderrLogSink } from "../connection/stderr-log.js";
 import { Plugin } from "../host/plugin.js";
@@ -78,6 +80,7 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
   let proc: PluginProcess | undefined;
   let plan: IsolationPlan | undefined;
   let connection: PluginTransport | undefined;
+  let prepared: PreparedConnection | undefined;
   try {
     if (o.isolation) {
       plan = await planIsolation({
@@ -126,6 +129,9 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       { pid: proc.pid, command: o.command, args: o.args, sandbox: plan?.level },
       "starting plugin",
     );
+    // Built while the plugin boots (plaintext: AutoMTLS needs the plugin's certificate first); the
+    // handshake line then only has to name where it connects.
+    prepared = identity ? undefined : prepareConnection();
     const line = await awaitHandshakeLine(proc, name, o.startTimeoutMs, o.signal);
     const handshake = parseHandshakeLine(line, { plugin: name, offeredVersions: offered });
     let tls: MutualTls | undefined;
@@ -155,6 +161,7 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
       tls,
       readMaxBytes: o.readMaxBytes,
       writeMaxBytes: o.writeMaxBytes,
+      prepared,
     });
     // Dialled before the handle is built: the plugin accepts and sets up meanwhile (connectPlugin awaits it).
     void connection.connect();
@@ -190,6 +197,7 @@ export async function launchPlugin<V extends VersionedServices>(o: ResolvedLaunc
     return plugin;
   } catch (err) {
     connection?.close();
+    prepared?.discard();
     if (proc) {
       proc.markForced();
       proc.signal("SIGKILL");
