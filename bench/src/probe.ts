@@ -72,40 +72,43 @@ async function unary() {
  * `--no-prespawn` measures direct spawns throughout. The Go baseline does the same.
  */
 async function cold() {
-  const startMs: number[] = [];
   await using host = new PluginHost({
     handshake,
     versions: { 1: { kv: KV } },
     logger: silentLogger,
     prespawn: values.prespawn,
   });
-  let firstMs = Number.NaN;
-  for (let i = 0; i <= n("samples"); i++) {
+  // Awaited here: `await using` closes the host when this function returns.
+  return await firstThenSamples(async () => {
     const start = performance.now();
     const p = await host.launch({ name: "kv", command: plugin as string });
     await p.clients.kv.get({ key: "k" });
     const ms = performance.now() - start;
-    if (i === 0) firstMs = ms;
-    else startMs.push(ms);
     await p.close();
-  }
-  return { firstMs, startMs: startMs.sort((a, b) => a - b) };
+    return ms;
+  });
 }
 
 /** Node's own start in this environment (the floor under any TS plugin's cold start): `node -e 0`. */
-async function nodeStart() {
-  const spawnOnce = () =>
-    new Promise<number>((resolve, reject) => {
-      const start = performance.now();
-      const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
-      child.once("error", reject);
-      child.once("exit", (code) =>
-        code === 0 ? resolve(performance.now() - start) : reject(new Error(`node -e 0 exited ${code}`)),
-      );
-    });
-  const firstMs = await spawnOnce();
+function nodeStart() {
+  return firstThenSamples(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const start = performance.now();
+        const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
+        child.once("error", reject);
+        child.once("exit", (code) =>
+          code === 0 ? resolve(performance.now() - start) : reject(new Error(`node -e 0 exited ${code}`)),
+        );
+      }),
+  );
+}
+
+/** One warm-up run (`firstMs`), then `--samples` timed runs of `once`, sorted. */
+async function firstThenSamples(once: () => Promise<number>) {
+  const firstMs = await once();
   const startMs: number[] = [];
-  for (let i = 0; i < n("samples"); i++) startMs.push(await spawnOnce());
+  for (let i = 0; i < n("samples"); i++) startMs.push(await once());
   return { firstMs, startMs: startMs.sort((a, b) => a - b) };
 }
 

@@ -52,6 +52,13 @@ interface PreparedParts {
 }
 const preparedParts = new WeakMap<PreparedConnection, PreparedParts>();
 
+/** The parts of `prepared`, once: whoever takes them owns them. */
+function takeParts(prepared: PreparedConnection): PreparedParts | undefined {
+  const parts = preparedParts.get(prepared);
+  preparedParts.delete(prepared);
+  return parts;
+}
+
 function dropParts(parts: PreparedParts): void {
   parts.h2.destroy();
   parts.socket.destroy();
@@ -65,8 +72,8 @@ export function prepareConnection(): PreparedConnection {
   const h2 = new H2Connection({ socket, role: "client", scheme: "http" });
   const prepared: PreparedConnection = {
     discard() {
-      const parts = preparedParts.get(prepared);
-      if (parts && preparedParts.delete(prepared)) dropParts(parts);
+      const parts = takeParts(prepared);
+      if (parts) dropParts(parts);
     },
   };
   preparedParts.set(prepared, { socket, h2 });
@@ -105,44 +112,34 @@ export function createPluginTransport(options: PluginTransportOptions): PluginTr
     });
     opened.catch(() => {});
   };
-  const dial = (): H2Connection => {
-    const socket = options.tls
-      ? nodeTls().connect({ ...target(), ...tlsOptions(options.tls), servername: "localhost" })
-      : net.connect(target());
-    socket.setNoDelay(true);
-    watchOpen(socket);
-    return new H2Connection({ socket, role: "client", scheme: options.tls ? "https" : "http" });
-  };
-  let prepared = options.prepared && preparedParts.get(options.prepared);
-  if (options.prepared) preparedParts.delete(options.prepared);
+  let prepared = options.prepared && takeParts(options.prepared);
   if (prepared && options.tls) {
     dropParts(prepared);
     prepared = undefined;
   }
-  const usePrepared = (parts: PreparedParts): H2Connection => {
-    const { socket, h2 } = parts;
-    let to: ReturnType<typeof target>;
-    try {
-      to = target();
-    } catch (err) {
-      dropParts(parts);
-      throw err;
+  /** Dials `to`: on the prepared connection the first time, on a new one after. */
+  const dial = (to: ReturnType<typeof target>): H2Connection => {
+    const parts = prepared;
+    prepared = undefined;
+    if (parts) {
+      parts.socket.connect(to);
+      parts.socket.uncork(); // its opening frames leave once the socket is open
     }
-    watchOpen(socket);
-    socket.connect(to);
+    const socket =
+      parts?.socket ??
+      (options.tls
+        ? nodeTls().connect({ ...to, ...tlsOptions(options.tls), servername: "localhost" })
+        : net.connect(to));
     socket.setNoDelay(true);
-    socket.uncork();
-    return h2;
+    watchOpen(socket);
+    if (parts) return parts.h2;
+    return new H2Connection({ socket, role: "client", scheme: options.tls ? "https" : "http" });
   };
   let current: H2Connection | undefined;
   let closed = false;
   const connection = (): H2Connection => {
     if (closed) throw new ConnectError("the plugin connection is closed", Code.Unavailable);
-    if (current === undefined || current.closed || current.goingAway) {
-      const parts = prepared;
-      prepared = undefined;
-      current = parts ? usePrepared(parts) : dial();
-    }
+    if (current === undefined || current.closed || current.goingAway) current = dial(target());
     return current;
   };
   const transport: Transport = {
