@@ -5,8 +5,6 @@ import { createStderrCapture, type StderrCapture } from "../ephemeral/stderr-cap
 import type { Plugin } from "../host/plugin.js";
 import type { AnyClients, VersionedServices } from "../host/types.js";
 import type { PluginExit } from "../launch/spawn.js";
-import { type Backoff, createBackoff } from "./backoff.js";
-import { type CircuitBreaker, createCircuitBreaker } from "./circuit-breaker.js";
 import { supervisedClients } from "./clients-proxy.js";
 import { type Clock, systemClock } from "./clock.js";
 import {
@@ -21,6 +19,7 @@ import { type Fingerprint, fingerprintChanges } from "./fingerprint.js";
 import { type ProbeResult, type StopProber, startHealthProber } from "./health-prober.js";
 import { type Lifetime, lifetimeRunRecord, specFingerprint } from "./lifetime.js";
 import { type ReadyWaiter, waitForReady } from "./ready.js";
+import { createRestartPolicy, type RestartPolicy } from "./restart-policy.js";
 import type { ReloadChanges, SupervisorOptions, SupervisorStatus } from "./supervisor-options.js";
 
 export type { ReloadChanges };
@@ -39,17 +38,14 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
   readonly #o: SupervisorOptions<V>;
   readonly #clock: Clock;
   readonly #events: SupervisorEvents;
-  readonly #backoff: Backoff;
-  readonly #circuit: CircuitBreaker;
+  readonly #restarts: RestartPolicy;
   readonly #runId: string;
   readonly #waiters = new Set<ReadyWaiter<V>>();
   #state: SupervisorState = "stopped";
   #life: Lifetime<V> | undefined;
   #lifetimes = 0;
-  #restarts = 0;
   #probeFailures = 0;
   #lastError: string | undefined;
-  #pending: { at: number; cancel: () => void } | undefined;
   #launchAbort: AbortController | undefined;
   #stopping = false;
   #lastPrint: Fingerprint | undefined;
@@ -68,8 +64,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     this.#events = new SupervisorEvents(options.events, (err) =>
       options.host.logger.warn({ plugin: this.name, err: String(err) }, "event sink failed"),
     );
-    this.#backoff = createBackoff(options.backoff);
-    this.#circuit = createCircuitBreaker({ ...options.circuit, clock: this.#clock });
+    this.#restarts = createRestartPolicy({ ...options, clock: this.#clock });
     this.clients = supervisedClients(options.host.versions, (signal) => this.ready({ signal }));
   }
 
@@ -91,16 +86,12 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
       version: this.#o.version,
       pid: life?.plugin.pid,
       lifetimes: this.#lifetimes,
-      restarts: this.#restarts,
+      restarts: this.#restarts.count,
       probeFailures: this.#probeFailures,
       peakMemoryBytes: life?.sampler.peakBytes,
       runningSince: life?.startedAt,
-      nextRestartInMs: this.#pending ? Math.max(0, this.#pending.at - this.#clock.now()) : undefined,
-      circuit: {
-        state: this.#circuit.state,
-        recentRestarts: this.#circuit.recentRestarts,
-        reopensAt: this.#circuit.reopensAt,
-      },
+      nextRestartInMs: this.#restarts.nextRestartInMs,
+      circuit: this.#restarts.circuit,
       lastError: this.#lastError,
     };
   }
@@ -153,13 +144,10 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     const changed = this.#lastPrint ? fingerprintChanges(this.#lastPrint, next) : [];
     if (this.#state === "stopped" || this.#stopping || changed.length === 0)
       return { restarted: false, changed };
-    this.#cancelPending();
-    this.#circuit.close();
-    this.#backoff.reset();
+    const attempt = this.#restarts.afterChange();
     this.#launchAbort?.abort();
-    this.#restarts++;
     this.#setState("restarting", `changed: ${changed.join(", ")}`);
-    this.#emit("restarting", { reason: "changed", delayMs: 0, attempt: this.#restarts, changed });
+    this.#emit("restarting", { reason: "changed", delayMs: 0, attempt, changed });
     if (life) {
       life.ending = { status: "success", cause: `restarted: ${changed.join(", ")} changed` };
       this.#life = undefined;
@@ -172,7 +160,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
   /** Stops supervising and closes the plugin gracefully. Idempotent. */
   async stop(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#stopping = true;
-    this.#cancelPending();
+    this.#restarts.cancel();
     this.#launchAbort?.abort();
     const life = this.#life;
     this.#life = undefined;
@@ -206,7 +194,6 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
   }
 
   async #launch(reason: RestartReason | "start"): Promise<void> {
-    this.#pending = undefined;
     const n = ++this.#lifetimes;
     this.#setState("starting", reason);
     const abort = new AbortController();
@@ -249,11 +236,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
       sampler: startMemorySampler(plugin.pid ?? -1, this.#o.memorySampleMs ?? 250),
       stderr,
       stopProber: () => {},
-      cancelStable: this.#clock.schedule(this.#o.stableAfterMs ?? 60_000, () => {
-        // A stable run: the crash loop, if any, is over.
-        this.#backoff.reset();
-        if (this.#circuit.state === "half_open") this.#circuit.close();
-      }),
+      cancelStable: this.#restarts.watchStableRun(),
     };
     this.#life = life;
     this.#probeFailures = 0;
@@ -261,7 +244,8 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     void plugin.exited.then((exit) => this.#onExit(life, exit));
     this.#setState("running", "handshake complete");
     this.#emit("started", { lifetime: n, pid: plugin.pid, version: this.#o.version });
-    if (reason !== "start") this.#emit("restarted", { reason, attempt: this.#restarts, pid: plugin.pid });
+    if (reason !== "start")
+      this.#emit("restarted", { reason, attempt: this.#restarts.count, pid: plugin.pid });
   }
 
   #startProber(life: Lifetime<V>): StopProber {
@@ -311,40 +295,20 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     }
   }
 
-  /** After a failure: restart with backoff, or open the circuit. */
+  /** After a failure: restart with backoff, or open the circuit (a trial start follows its cooldown). */
   #failure(reason: RestartReason, cause: string): void {
     if (this.#stopping) return;
     this.#lastError = cause;
-    if (this.#circuit.recordRestart()) {
-      this.#openCircuit();
+    const plan = this.#restarts.afterFailure();
+    if (plan.circuitOpen) {
+      this.#setState("circuit_open", `too many restarts: ${cause}`);
+      this.#emit("circuit_open", { restarts: plan.restarts, reopensAt: plan.reopensAt });
+      this.#restarts.schedule(plan, () => void this.#launch("circuit_trial"));
       return;
     }
-    const delayMs = this.#backoff.next();
-    this.#restarts++;
     this.#setState("restarting", cause);
-    this.#emit("restarting", { reason, delayMs, attempt: this.#restarts });
-    this.#schedule(delayMs, () => void this.#launch(reason));
-  }
-
-  #openCircuit(): void {
-    const reopensAt = this.#circuit.reopensAt ?? this.#clock.now();
-    this.#setState("circuit_open", `too many restarts: ${this.#lastError}`);
-    this.#emit("circuit_open", { restarts: this.#circuit.recentRestarts, reopensAt });
-    this.#schedule(reopensAt - this.#clock.now(), () => {
-      this.#circuit.halfOpen();
-      this.#restarts++;
-      void this.#launch("circuit_trial");
-    });
-  }
-
-  #schedule(delayMs: number, fn: () => void): void {
-    this.#cancelPending();
-    this.#pending = { at: this.#clock.now() + delayMs, cancel: this.#clock.schedule(delayMs, fn) };
-  }
-
-  #cancelPending(): void {
-    this.#pending?.cancel();
-    this.#pending = undefined;
+    this.#emit("restarting", { reason, delayMs: plan.delayMs, attempt: plan.attempt });
+    this.#restarts.schedule(plan, () => void this.#launch(reason));
   }
 
   #setState(to: SupervisorState, reason: string): void {
@@ -362,7 +326,7 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
   #unavailable(): PlugwireError {
     const why =
       this.#state === "circuit_open"
-        ? `circuit open after repeated failures (last: ${this.#lastError}); next trial at clock ${this.#circuit.reopensAt}`
+        ? `circuit open after repeated failures (last: ${this.#lastError}); next trial at clock ${this.#restarts.circuit.reopensAt}`
         : "plugin is not running (supervisor stopped)";
     return new PlugwireError(ErrorCode.PluginUnavailable, why, {
       plugin: this.name,

@@ -1,3 +1,5 @@
+// What tests leave behind: live descendant processes and open fds, read from /proc. Shared by the
+// tests of every package (plugin-sdk, create-plugin and the examples import it from here).
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { afterEach, expect } from "vitest";
 

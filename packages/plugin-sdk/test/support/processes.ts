@@ -1,31 +1,6 @@
+// Spawns and reaps the SDK tests' own child processes. Checks on what is left behind (live pids,
+// open fds, bounded polling) are shared with the other packages' tests: packages/host/test/support/leaks.ts.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-
-/** True when `pid` no longer runs (gone, or a zombie nobody reaped yet). */
-export function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "ESRCH";
-  }
-  try {
-    // "pid (comm) S ..." — state after the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
-  } catch {
-    return true;
-  }
-}
-
-/** Polls until `check()` is true or `timeoutMs` passes; resolves with the elapsed time or throws. */
-export async function pollUntil(check: () => boolean, timeoutMs: number, intervalMs = 20): Promise<number> {
-  const start = performance.now();
-  for (;;) {
-    if (check()) return performance.now() - start;
-    if (performance.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 /** Every child spawned through {@link run} or {@link track}, so afterEach can reap stragglers. */
 const children = new Set<ChildProcess>();
