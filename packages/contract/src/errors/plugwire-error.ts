@@ -49,6 +49,11 @@ export const ErrorCode = {
   Timeout: "TIMEOUT",
   /** A supervised plugin is restarting or its circuit is open, and the bounded wait for it ran out. */
   PluginUnavailable: "PLUGIN_UNAVAILABLE",
+  /**
+   * The host ran out of a system resource starting the plugin: file descriptors (EMFILE, ENFILE) or
+   * processes (EAGAIN). Nothing of the plugin is left running; raise the limit or run fewer plugins.
+   */
+  ResourcesExhausted: "RESOURCES_EXHAUSTED",
   /** A plugin needs input (fields, reason) that no handler supplied, or asked more often than allowed. */
   InputRequired: "INPUT_REQUIRED",
   /** A message to or from a plugin is over its size cap (ephemeral JSON envelope: 1 MiB). */

@@ -15,7 +15,8 @@ export async function awaitHandshakeLine(
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const exitedFirst = async (): Promise<never> => {
-    const exit = await proc.exited;
+    // A failed spawn has no stdout either: its typed error, not an "exit", says what happened.
+    const exit = await Promise.race([proc.spawnError, proc.exited]);
     throw exitedBeforeHandshake(proc, plugin, exit.code, exit.signal);
   };
   try {

@@ -180,6 +180,19 @@ export function diagnoseSpawnError(
         plugin,
         cause: err,
       });
+    case "EMFILE":
+    case "ENFILE":
+      return new PlugwireError(
+        ErrorCode.ResourcesExhausted,
+        `could not start ${command}: the host has no file descriptors left (${err.code}; raise \`ulimit -n\` or run fewer plugins)`,
+        { plugin, cause: err },
+      );
+    case "EAGAIN":
+      return new PlugwireError(
+        ErrorCode.ResourcesExhausted,
+        `could not start ${command}: the system refused another process (EAGAIN; see \`ulimit -u\`)`,
+        { plugin, cause: err },
+      );
     default:
       return new PlugwireError(ErrorCode.PluginExited, `could not start ${command}: ${err.message}`, {
         plugin,

@@ -6,10 +6,12 @@ import type { Readable } from "node:stream";
  * `maxLine` pieces with `truncated: true` on all but the last. (readline has no such bound.)
  */
 export function splitLines(
-  stream: Readable,
+  stream: Readable | undefined,
   maxLine: number,
   onLine: (line: string, truncated: boolean) => void,
 ): Promise<void> {
+  // No stream (a process whose spawn failed before its pipes existed): nothing to read.
+  if (!stream) return Promise.resolve();
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const flush = (truncated: boolean) => {

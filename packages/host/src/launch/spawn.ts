@@ -1,5 +1,4 @@
 import { rmSync } from "node:fs";
-import type { Readable } from "node:stream";
 import type { LimitBreach } from "../isolation/options.js";
 import { groupAlive, signalGroup, trackGroup } from "../process/process-group.js";
 import { diagnoseSpawnError, type ExecutableKind } from "./executable.js";
@@ -89,6 +88,17 @@ export function spawnPlugin(o: SpawnOptions): PluginProcess {
     kind: o.kind,
   };
   const child = o.spawner ? o.spawner.spawn(spec) : directSpawn(spec);
+  const pid = child.pid;
+  // Listened to at once: a spawn that failed (no pid) emits `error` on the next tick, and out of
+  // file descriptors (EMFILE) it has no stdio streams either. Kept for the process's life: an
+  // `error` without a listener (a later failed kill) would throw.
+  let spawnFailure: NodeJS.ErrnoException | undefined;
+  let onSpawnFailure = (err: NodeJS.ErrnoException) => {
+    spawnFailure = err;
+  };
+  child.on("error", (err: NodeJS.ErrnoException) => {
+    if (pid === undefined) onSpawnFailure(err);
+  });
   const tail: string[] = [];
   let forced = false;
   let resolveFirst!: (line: string | undefined) => void;
@@ -96,7 +106,7 @@ export function spawnPlugin(o: SpawnOptions): PluginProcess {
     resolveFirst = r;
   });
   let sawFirst = false;
-  const stdoutDone = splitLines(child.stdout as Readable, MAX_LINE, (line, truncated) => {
+  const stdoutDone = splitLines(child.stdout ?? undefined, MAX_LINE, (line, truncated) => {
     if (!sawFirst) {
       sawFirst = true;
       // An over-long first line is not a handshake; hand over what we have so it is reported.
@@ -105,13 +115,12 @@ export function spawnPlugin(o: SpawnOptions): PluginProcess {
     }
     o.onStdoutLine(line);
   }).then(() => resolveFirst(undefined));
-  const stderrDone = splitLines(child.stderr as Readable, MAX_LINE, (line, truncated) => {
+  const stderrDone = splitLines(child.stderr ?? undefined, MAX_LINE, (line, truncated) => {
     tail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
     if (tail.length > STDERR_TAIL) tail.shift();
     o.exitHook?.stderrLine(line);
     o.onStderrLine(line, truncated);
   });
-  const pid = child.pid;
   if (pid !== undefined) o.exitHook?.started(pid);
   const untrack =
     pid === undefined
@@ -127,13 +136,11 @@ export function spawnPlugin(o: SpawnOptions): PluginProcess {
   // Settle on the `exit` event, not on `close`: that waits for the pipes, which a forked grandchild
   // can hold open forever. Leftovers of the group are killed — no orphans.
   const exited = new Promise<PluginExit>((resolve) => {
-    // Kept for the process's life: an `error` without a listener (a later failed kill) would throw.
-    child.on("error", (err: NodeJS.ErrnoException) => {
-      if (pid === undefined) {
-        rejectSpawn(diagnoseSpawnError(err, o.command, o.plugin));
-        resolve({ code: null, signal: null, forced });
-      }
-    });
+    onSpawnFailure = (err) => {
+      rejectSpawn(diagnoseSpawnError(err, o.command, o.plugin));
+      resolve({ code: null, signal: null, forced });
+    };
+    if (spawnFailure) onSpawnFailure(spawnFailure);
     child.once("exit", (code, signal) => {
       if (pid !== undefined && groupAlive(pid)) signalGroup(pid, "SIGKILL");
       untrack();

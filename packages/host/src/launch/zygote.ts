@@ -76,9 +76,10 @@ export function createZygotePool(enabled = true): Spawner {
   const refill = () => {
     if (!usable || closed || idle) return;
     const child = spawn(ZYGOTE_SHELL, ["-s"], { env: {}, detached: true, stdio: ["pipe", "pipe", "pipe"] });
-    child.on("error", () => {
-      // Spawning dash failed (resources, a vanished binary): launch directly from now on.
-      usable = false;
+    child.on("error", (err: NodeJS.ErrnoException) => {
+      // dash cannot be run (gone, not executable): launch directly from now on. Out of file
+      // descriptors or processes is the moment's state: the next refill tries again.
+      if (!TRANSIENT_SPAWN_ERRORS.has(err.code ?? "")) usable = false;
       if (idle === child) idle = undefined;
     });
     if (child.pid === undefined) return;
@@ -146,6 +147,9 @@ export function zygoteScript(spec: ExecSpec): string | undefined {
   // dash exports PWD (and OLDPWD after cd); unset them unless the plugin's env sets them itself.
   return `cd -- ${quote(cwd)} && unset PWD OLDPWD && ${exec}\n`;
 }
+
+/** Spawn errors that say the host is short of resources now, not that dash is unusable. */
+const TRANSIENT_SPAWN_ERRORS = new Set(["EMFILE", "ENFILE", "EAGAIN", "ENOMEM"]);
 
 /** Names a POSIX shell can assign; a launch with others (rare, but legal in an env) goes direct. */
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { KV } from "../../../../examples/go-plugin-kv/src/gen/kv/kv_pb.js";
 import { ErrorCode, PlugwireError } from "../../src/index.js";
-import { goBin, goFixtures } from "../support/go-fixtures.js";
+import { goBin, goFixtures, repoRoot } from "../support/go-fixtures.js";
 import { testHost } from "../support/harness.js";
 
 const versions = { 1: { kv: KV } };
@@ -165,6 +165,23 @@ describe("launch failures are typed, name the plugin, and leave nothing behind",
       expect(err.code).toBe(ErrorCode.PluginExited);
       expect(err.message).toContain("(exit code 1)");
       expect(err.message).toContain("This binary is a plugin. These are not meant to be executed directly.");
+    });
+
+    test("out of file descriptors: a typed RESOURCES_EXHAUSTED, and the host launches again once freed", async () => {
+      const { env } = testHost({ versions });
+      const fixture = join(repoRoot, "packages/host/test/fixtures/fd-exhaustion-host.mjs");
+      // A low limit keeps filling the table cheap; the fixture fills it, then frees it.
+      const run = spawnSync(
+        "prlimit",
+        ["--nofile=256:256", "--", process.execPath, fixture, goBin("kv-plugin")],
+        { env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 },
+      );
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+      const out = JSON.parse(run.stdout) as { first: Record<string, string>; answered: boolean };
+      expect(out.first).toMatchObject({ code: ErrorCode.ResourcesExhausted, plugin: "starved" });
+      expect(out.first.message).toContain("no file descriptors left (EMFILE");
+      expect(out.answered).toBe(true);
     });
 
     test("junk before the handshake", async () => {
