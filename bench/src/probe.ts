@@ -5,12 +5,12 @@
 //   probe cold   --plugin PATH [--samples N] [--no-prespawn]
 //   probe node   [--samples N]          (Node's own start: spawn `node -e 0` → exit)
 //   probe broker --plugin PATH [--warmup N] [--calls N] [--shared]
-//   probe memory --plugin PATH --count N
+//   probe memory --plugin PATH --count N [--supervised]
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { create } from "@bufbuild/protobuf";
 import { GetRequestSchema, KV } from "@plugwire/example-go-plugin-kv/gen";
-import { PluginHost, silentLogger } from "@plugwire/host";
+import { createSupervisor, PluginHost, silentLogger } from "@plugwire/host";
 import {
   AddHelperService,
   CounterService,
@@ -34,6 +34,7 @@ const { positionals, values } = parseArgs({
     calls: { type: "string", default: "2000" },
     count: { type: "string", default: "1" },
     shared: { type: "boolean", default: false },
+    supervised: { type: "boolean", default: false },
     prespawn: { type: "boolean", default: true },
   },
 });
@@ -137,33 +138,52 @@ async function broker() {
   return { sequential: await sequential(n("calls"), put) };
 }
 
-/** Host RSS growth per plugin: N Go plugins launched and answering, after a full GC. */
+/**
+ * Host RSS growth per plugin: N Go plugins launched and answering, after a full GC. `--supervised`
+ * runs each under its own `createSupervisor` with the defaults an application gets (Health probes
+ * every 5 s, /proc memory sampling every 250 ms, run records, events); without it, plain launches.
+ */
 async function memory() {
   const gc = globalThis.gc;
   if (!gc) throw new Error("run with --expose-gc");
   await using host = kvHost();
-  // One plugin first so code paths (http2, protobuf, child_process) are loaded before the baseline.
-  const first = await host.launch({ name: "warm", command: plugin as string });
+  const supervise = (name: string) => createSupervisor({ host, launch: { name, command: plugin as string } });
+  const supervisors: ReturnType<typeof supervise>[] = [];
+  const start = async (name: string) => {
+    if (!values.supervised) return host.launch({ name, command: plugin as string });
+    const supervisor = supervise(name);
+    supervisors.push(supervisor);
+    supervisor.start();
+    return supervisor.ready();
+  };
+  // One plugin first so code paths (HTTP/2, protobuf, child_process, supervision) are loaded before the baseline.
+  const first = await start("warm");
   await first.clients.kv.get({ key: "k" });
-  await first.close();
+  await (supervisors.pop()?.stop() ?? first.close());
   gc();
   const before = process.memoryUsage().rss;
-  const plugins = [];
+  let answering = 0;
   for (let i = 0; i < n("count"); i++) {
-    const p = await host.launch({ name: `kv-${i}`, command: plugin as string });
+    const p = await start(`kv-${i}`);
     await p.clients.kv.get({ key: "k" });
-    plugins.push(p);
+    answering++;
   }
   gc();
   await new Promise((r) => setImmediate(r));
   gc();
   const after = process.memoryUsage().rss;
+  // Every supervisor still has its plugin running (none restarted while the others started).
+  const running = supervisors.filter((s) => s.status().state === "running" && s.status().restarts === 0);
+  if (values.supervised && running.length !== answering) {
+    throw new Error(`${answering - running.length} supervised plugins were not running at the end`);
+  }
+  await Promise.all(supervisors.map((s) => s.stop()));
   await host.close();
   return {
-    count: plugins.length,
+    count: answering,
     rssBeforeMiB: before / 2 ** 20,
     rssAfterMiB: after / 2 ** 20,
-    perPluginMiB: (after - before) / 2 ** 20 / plugins.length,
+    perPluginMiB: (after - before) / 2 ** 20 / answering,
   };
 }
 

@@ -121,8 +121,8 @@ export function verdicts(m: Medians, memoryPerPluginMiB: number, maxPlugins: num
       true,
     ),
     at("broker callback p50 ≤ 1.5× Go", ratio(s5("plugwire host"), s5("go-plugin Go host")), 1.5, true),
-    at("host RSS per plugin ≤ 1 MiB (at the largest count)", memoryPerPluginMiB, 1, true),
-    at("200 plugins on one host", maxPlugins, 200, false),
+    at("host RSS per supervised plugin ≤ 1 MiB (at the largest count)", memoryPerPluginMiB, 1, true),
+    at("200 supervised plugins on one host", maxPlugins, 200, false),
   ];
 }
 

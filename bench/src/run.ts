@@ -67,18 +67,21 @@ for (const scenario of scenarios(sizes).filter((s) => selected(s.id))) {
   process.stdout.write(`\n${tables.at(-1)}\n`);
 }
 
+// Supervised (judged) and plain launches, interleaved per count.
 const mem: Metrics[] = [];
+const plainMem: Metrics[] = [];
 for (const count of selected("memory") ? memoryCounts : []) {
-  mem.push(await memory(count));
+  mem.push(await memory(count, true));
+  plainMem.push(await memory(count, false));
   process.stderr.write(`memory: ${count} plugins\n`);
 }
+const memRow = (kind: string, x: Metrics) =>
+  `| ${x.count} plugins, ${kind} | ${x.rssBeforeMiB?.toFixed(1)} | ${x.rssAfterMiB?.toFixed(1)} | ${x.perPluginMiB?.toFixed(3)} |`;
 const memTable = [
-  "| 6. host memory, plain PluginHost launches of the Go KV plugin | host RSS before MiB | after MiB | per plugin MiB |",
+  "| 6. host memory per Go KV plugin (each supervised: health probes, memory sampling, run records; or plain launches) | host RSS before MiB | after MiB | per plugin MiB |",
   "|---|---:|---:|---:|",
-  ...mem.map(
-    (x) =>
-      `| ${x.count} plugins | ${x.rssBeforeMiB?.toFixed(1)} | ${x.rssAfterMiB?.toFixed(1)} | ${x.perPluginMiB?.toFixed(3)} |`,
-  ),
+  ...mem.map((x) => memRow("supervised", x)),
+  ...plainMem.map((x) => memRow("plain PluginHost.launch", x)),
 ].join("\n");
 if (mem.length > 0) process.stdout.write(`\n${memTable}\n`);
 
@@ -98,7 +101,17 @@ const machine = {
   go: goVersion,
 };
 const date = new Date().toISOString();
-const results = { date, machine, rounds, sizes, medians, raw, memory: mem, verdicts: v, quick: values.quick };
+const results = {
+  date,
+  machine,
+  rounds,
+  sizes,
+  medians,
+  raw,
+  memory: { supervised: mem, plain: plainMem },
+  verdicts: v,
+  quick: values.quick,
+};
 mkdirSync(join(repoRoot, "bench/results"), { recursive: true });
 writeFileSync(join(repoRoot, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
 

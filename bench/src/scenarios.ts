@@ -179,9 +179,13 @@ export function scenarios(s: Sizes): Scenario[] {
   ];
 }
 
-/** Scenario 6: host RSS growth per plugin (plain PluginHost launches of the Go KV plugin). */
-export async function memory(count: number): Promise<Metrics> {
-  const r = await nodeProbe("memory", bins.goKv, ["--count", `${count}`], { nodeFlags: ["--expose-gc"] });
+/**
+ * Scenario 6: host RSS growth per plugin, Go KV plugins each run by a supervisor (`supervised`, what
+ * the target judges) or launched plainly with `PluginHost.launch`.
+ */
+export async function memory(count: number, supervised: boolean): Promise<Metrics> {
+  const args = ["--count", `${count}`, ...(supervised ? ["--supervised"] : [])];
+  const r = await nodeProbe("memory", bins.goKv, args, { nodeFlags: ["--expose-gc"] });
   return {
     count: num(r.count, "count"),
     rssBeforeMiB: num(r.rssBeforeMiB, "rssBeforeMiB"),
