@@ -279,7 +279,12 @@ export class Supervisor<V extends VersionedServices = VersionedServices> impleme
     this.#emit("unhealthy", { failures: result.failures, error: error ?? "" });
     life.ending = { status: "failed", cause };
     this.#life = undefined;
-    void life.plugin.kill().then(() => this.#failure("unhealthy", cause));
+    // Restart only if nothing launched meanwhile (a reload, or stop() and start(), during the kill):
+    // a second restart would run two processes and leave one unsupervised.
+    const launches = this.#lifetimes;
+    void life.plugin.kill().then(() => {
+      if (this.#lifetimes === launches) this.#failure("unhealthy", cause);
+    });
   }
 
   #onExit(life: Lifetime<V>, exit: PluginExit): void {

@@ -199,6 +199,36 @@ describe("supervisor (real plugin processes)", () => {
     await t.sup.stop();
   });
 
+  test("a launch while an unhealthy plugin is being killed is the only restart", async () => {
+    const clock = createManualClock();
+    const t = supervised("frozen-restarted", fixture("supervision-kv-plugin.mjs"), {
+      clock,
+      health: { intervalMs: 100, timeoutMs: 100, failureThreshold: 1 },
+    });
+    t.sup.start();
+    const first = await t.sup.ready({ timeoutMs: 20_000 });
+    process.kill(-(first.pid as number), "SIGSTOP");
+    // The operator restarts it by hand once its process is gone, before the supervisor's kill()
+    // has returned (its exit is reported first).
+    t.sup.on("exited", (e) => {
+      if (e.lifetime !== 1) return;
+      void t.sup.stop();
+      t.sup.start();
+    });
+    clock.advance(100); // probe due
+    expect(await waitUntil(() => t.count("unhealthy") === 1, 10_000)).toBe(true);
+    clock.advance(100); // the probe times out
+    // (A ready() pending across the manual stop() would fail: stop() rejects waiters.)
+    expect(await waitUntil(() => t.count("started") === 2, 20_000)).toBe(true);
+    const second = await t.sup.ready();
+    expect(await waitUntil(() => !alive(first.pid as number), 5000)).toBe(true);
+    // Past any backoff: no restart of the unhealthy lifetime follows the manual one.
+    clock.advance(120_000);
+    expect(t.count("restarting")).toBe(0);
+    expect(t.sup.status()).toMatchObject({ state: "running", lifetimes: 2, pid: second.pid });
+    await t.sup.stop();
+  });
+
   test("a change of binary (same path), config or version restarts it; no change does not", async () => {
     const { root } = testHost({ versions });
     const wrapper = join(root, "plugin.mjs");
