@@ -32,7 +32,9 @@ export interface LeanRoute {
  * Wraps a ConnectRouter so every registration still reaches it (the fallback for anything unusual)
  * and methods the lean path serves are also recorded by request path (`/package.Service/Method`):
  * unary methods registered with no option but `interceptors`, streaming methods with no option at
- * all (or no interceptors). A path registered twice is left to Connect alone.
+ * all (or no interceptors). A path registered twice is left to Connect alone. Registrations reach
+ * the router when its `handlers` are first read: a server whose calls all take the lean path (a
+ * broker server per callback, in go-plugin's shape) never builds Connect's handlers.
  */
 export function recordLeanRoutes(
   router: ConnectRouter,
@@ -45,12 +47,14 @@ export function recordLeanRoutes(
     const lean = plain && (method.methodKind === "unary" || interceptors.length === 0);
     routes.set(path, routes.has(path) || !lean ? null : { method, impl, interceptors });
   };
+  const pending: (() => void)[] = [];
   const proxy: ConnectRouter = {
     get handlers() {
+      for (const register of pending.splice(0)) register();
       return router.handlers;
     },
     service(service, implementation, options) {
-      router.service(service, implementation, options);
+      pending.push(() => router.service(service, implementation, options));
       // Connect's own spec: bound methods, and an UNIMPLEMENTED thrower for missing ones.
       const spec = createServiceImplSpec(service, implementation);
       for (const method of service.methods) {
@@ -59,7 +63,7 @@ export function recordLeanRoutes(
       return proxy;
     },
     rpc(method, impl, options) {
-      router.rpc(method, impl, options);
+      pending.push(() => router.rpc(method, impl, options));
       record(method, impl as LeanRoute["impl"], options);
       return proxy;
     },

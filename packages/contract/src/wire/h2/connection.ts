@@ -78,11 +78,10 @@ export class H2Connection implements StreamSink {
     for (const frame of openingFrames(this.role, this)) this.outbound.push(frame);
     this.socket.on("data", (chunk: Buffer) => this.onBytes(chunk));
     this.socket.on("error", (err: Error) => this.destroy(err));
-    // After GOAWAY with nothing in flight, the socket closing is the graceful end, not a failure.
+    // With nothing in flight the socket closing is just the end (a peer closing an idle connection,
+    // or after GOAWAY); an error, with its stack, is made only for streams it cuts off.
     this.socket.on("close", () =>
-      this.destroy(
-        this.goingAway && this.streams.size === 0 ? undefined : new Error("the connection closed"),
-      ),
+      this.destroy(this.streams.size === 0 ? undefined : new Error("the connection closed")),
     );
   }
 
@@ -137,11 +136,13 @@ export class H2Connection implements StreamSink {
     if (this.closed) return;
     this.closed = true;
     this.goingAway = true;
-    const err = new H2ConnectionLost(
-      cause === undefined ? "the connection was closed" : `the connection was lost: ${cause.message}`,
-      { cause },
-    );
-    for (const stream of [...this.streams.values()]) this.release(stream, H2Code.CANCEL, err);
+    if (this.streams.size > 0) {
+      const err = new H2ConnectionLost(
+        cause === undefined ? "the connection was closed" : `the connection was lost: ${cause.message}`,
+        { cause },
+      );
+      for (const stream of [...this.streams.values()]) this.release(stream, H2Code.CANCEL, err);
+    }
     this.outbound.flush();
     // end() first so a GOAWAY we just queued still leaves; destroy once written (or at once if broken).
     const socket = this.socket;

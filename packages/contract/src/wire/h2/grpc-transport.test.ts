@@ -1,6 +1,8 @@
 // gRPC over our HTTP/2 layer end to end: createPluginTransport (client) against startGrpcServer
 // (server), with Connect clients and handlers on top: streaming backpressure, cancellation, deadlines,
 // lost and closed connections, reconnecting, and AutoMTLS.
+import { spawnSync } from "node:child_process";
+import { existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
 import { Code, ConnectError, createClient, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
@@ -266,6 +268,34 @@ describe("gRPC over our HTTP/2 layer", () => {
       c.pt.close();
       await second.close(0);
     }
+  });
+
+  it("socket files: removed on close; a stale one is replaced; a live one or a plain file is not", async () => {
+    const server = await serve("paths");
+    // Live: another server on the same path fails to bind and leaves the first serving.
+    await expect(serve("paths")).rejects.toMatchObject({ code: "EADDRINUSE" });
+    const c = dial("paths");
+    expect((await c.health.check({})).status).toBe(Status.SERVING);
+    c.pt.close();
+    await server.close(0);
+    expect(existsSync(tmp.path("paths"))).toBe(false);
+
+    // Stale: a socket file nobody accepts on (its listener was killed before it could close).
+    const died = spawnSync(process.execPath, [
+      "-e",
+      `require("node:net").createServer().listen(${JSON.stringify(tmp.path("stale"))}, () => process.kill(process.pid, "SIGKILL"))`,
+    ]);
+    expect(died.signal).toBe("SIGKILL");
+    expect(lstatSync(tmp.path("stale")).isSocket()).toBe(true);
+    const replaced = await serve("stale");
+    const s = dial("stale");
+    expect((await s.health.check({})).status).toBe(Status.SERVING);
+    s.pt.close();
+    await replaced.close(0);
+
+    writeFileSync(tmp.path("file"), "not a socket");
+    await expect(serve("file")).rejects.toMatchObject({ code: "EADDRINUSE" });
+    expect(readFileSync(tmp.path("file"), "utf8")).toBe("not a socket");
   });
 
   it("close() of the transport fails in-flight and later calls with UNAVAILABLE", async () => {
