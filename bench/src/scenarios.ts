@@ -1,5 +1,5 @@
 // The scenarios of issue 10, each with its baseline in the same run, and the targets on their ratios.
-import { bins, envWithoutExtraCaCerts, goHost, nodeProbe } from "./systems.js";
+import { bins, envWithoutCodeCache, envWithoutExtraCaCerts, goHost, nodeProbe } from "./systems.js";
 
 /** Flat numeric results of one measurement. */
 export type Metrics = Record<string, number>;
@@ -143,18 +143,22 @@ export function scenarios(s: Sizes): Scenario[] {
           name: "TS plugin via plugwire, bundled",
           run: async () => cold(await nodeProbe("cold", bins.tsKvBundled, c)),
         },
+        {
+          name: "TS plugin via plugwire, bundled, no code cache",
+          run: async () => cold(await nodeProbe("cold", bins.tsKvBundled, c, { env: envWithoutCodeCache() })),
+        },
         { name: NODE_START, run: async () => cold(await nodeProbe("node", "", c)) },
-        ...(envWithoutExtraCaCerts === undefined
+        ...(envWithoutExtraCaCerts() === undefined
           ? []
           : [
               {
                 name: `TS plugin via plugwire, bundled${NO_EXTRA_CA}`,
                 run: async () =>
-                  cold(await nodeProbe("cold", bins.tsKvBundled, c, { env: envWithoutExtraCaCerts })),
+                  cold(await nodeProbe("cold", bins.tsKvBundled, c, { env: envWithoutExtraCaCerts() })),
               },
               {
                 name: `${NODE_START}${NO_EXTRA_CA}`,
-                run: async () => cold(await nodeProbe("node", "", c, { env: envWithoutExtraCaCerts })),
+                run: async () => cold(await nodeProbe("node", "", c, { env: envWithoutExtraCaCerts() })),
               },
             ]),
       ],

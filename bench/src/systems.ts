@@ -65,10 +65,15 @@ export const nodeProbe = (
 
 /**
  * Node 20 reads the file `NODE_EXTRA_CA_CERTS` names when a process starts, before any script runs
- * (~40 ms for Debian's CA bundle on the bench machine): every TS plugin pays it when the host's
- * environment sets it, as some CI and corporate machines do. The environment without it, for the
- * rows that show a TS plugin's start on a default Node install; undefined when it is not set.
+ * (~40 ms for Debian's CA bundle on the bench machine; nodejs/node#40524): every TS plugin pays it
+ * when the host's environment sets it, as some CI and corporate machines do. The environment
+ * without it, for the rows that show a TS plugin's start on a default Node install; undefined when
+ * it is not set.
  */
-export const envWithoutExtraCaCerts: NodeJS.ProcessEnv | undefined = process.env.NODE_EXTRA_CA_CERTS
-  ? Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_EXTRA_CA_CERTS"))
-  : undefined;
+export const envWithoutExtraCaCerts = (): NodeJS.ProcessEnv | undefined =>
+  process.env.NODE_EXTRA_CA_CERTS
+    ? Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_EXTRA_CA_CERTS"))
+    : undefined;
+
+/** The environment with the bundled plugin's V8 code cache off (@plugwire/plugin-sdk/build). */
+export const envWithoutCodeCache = (): NodeJS.ProcessEnv => ({ ...process.env, PLUGWIRE_CODE_CACHE: "off" });

@@ -65,7 +65,11 @@ describe("create-plugin templates", () => {
     it(`${template}: scaffold → install → build → test → run under the host`, {
       timeout: 150_000,
     }, async () => {
-      const env = userAgentEnv("pnpm", PNPM_VERSION);
+      // Plugins' V8 code caches (@plugwire/plugin-sdk/build) go under the test's root, not ~/.cache.
+      const env = {
+        ...userAgentEnv("pnpm", PNPM_VERSION),
+        PLUGWIRE_CODE_CACHE_DIR: join(root, "code-cache"),
+      };
       const name = `t-${template}`;
       const made = await run(
         process.execPath,
@@ -90,6 +94,8 @@ describe("create-plugin templates", () => {
       const bundle = readFileSync(join(dir, "dist/plugin.mjs"), "utf8");
       expect(bundle.startsWith("#!/usr/bin/env node\n")).toBe(true);
       expect(bundle).not.toMatch(/from\s*"@plugwire\//);
+      // Executables run their code with a V8 code cache; the in-process template's module is imported.
+      expect(bundle.includes("Built by @plugwire/plugin-sdk/build")).toBe(template !== "in-process");
 
       const tested = await run("pnpm", ["run", "test"], { cwd: dir, env });
       expect(tested.stdout).toMatch(/Tests\s+.*\d+ passed/);
