@@ -8,8 +8,9 @@
  * Written as source text because it is the generated file's own code, not something this package
  * runs. Rules it keeps: nothing on stdout (the handshake line must be the first thing there); every
  * cache failure (no HOME, read-only or sandboxed file system, a rejected or foreign cache) only means
- * compiling without one; only a cache file owned by this user and writable by nobody else is fed to
- * V8 (cached data is trusted code).
+ * compiling without one; only a cache file owned by this user and writable by nobody else, not
+ * reached through a symlink, is fed to V8 (cached data is trusted code); it is written to a new
+ * file (O_EXCL) and renamed into place.
  */
 export function codeCacheLoader(options: { buildId: string; source: string; entry: string }): string {
   const wrapped = `(function (exports, require, module, __filename, __dirname, ${IMPORT_META_URL}) {${options.source}\n})`;
@@ -18,7 +19,7 @@ export function codeCacheLoader(options: { buildId: string; source: string; entr
 // the CommonJS bundle in PLUGIN_SOURCE; it is compiled with a V8 code cache kept in
 // $PLUGWIRE_CODE_CACHE_DIR, else $XDG_CACHE_HOME/plugwire/code-cache, else ~/.cache/plugwire/code-cache,
 // so later starts skip compiling it. PLUGWIRE_CODE_CACHE=off compiles without one.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,7 +38,7 @@ const cacheFile = env.PLUGWIRE_CODE_CACHE === "off" || !base ? undefined
 function readCache() {
   let fd;
   try {
-    fd = openSync(cacheFile, "r");
+    fd = openSync(cacheFile, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
     const st = fstatSync(fd);
     if (st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return ["unsafe", undefined];
     return ["found", readFileSync(fd)];
@@ -66,7 +67,8 @@ function save() {
   try {
     const data = script.createCachedData();
     mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, data, { mode: 0o600 });
+    // "wx": a new file or nothing, so a link planted at this name cannot redirect the write.
+    writeFileSync(tmp, data, { mode: 0o600, flag: "wx" });
     renameSync(tmp, cacheFile);
   } catch {
     try {

@@ -1,6 +1,16 @@
 // @plugwire/plugin-sdk/build: the one-file executable create-plugin ships, with and without its V8
 // code cache, run for real — by @plugwire/host and by a go-plugin v1.8 Go host.
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -72,7 +82,7 @@ describe("bundlePlugin with a code cache", () => {
     expect(await launchOnce(kvBundle)).toEqual({ got: "v", cache: "hit" });
   });
 
-  it("a damaged cache is rejected by V8 and replaced; a cache others can write is never used", async () => {
+  it("a damaged cache is rejected by V8 and replaced; a cache others can write, or a link, is never used", async () => {
     await launchOnce(kvBundle);
     const path = join(cacheDir, cacheFiles()[0]?.name as string);
     writeFileSync(path, Buffer.alloc(4096, 7));
@@ -81,6 +91,14 @@ describe("bundlePlugin with a code cache", () => {
     chmodSync(path, 0o666);
     expect(await launchOnce(kvBundle)).toEqual({ got: "v", cache: "unsafe" });
     rmSync(path);
+    // A symlink in its place is not followed, and the rewrite replaces the link, not its target.
+    const target = join(dir, "not-a-cache");
+    writeFileSync(target, "precious");
+    symlinkSync(target, path);
+    expect(await launchOnce(kvBundle)).toEqual({ got: "v", cache: "missing" });
+    expect(readFileSync(target, "utf8")).toBe("precious");
+    expect(lstatSync(path).isSymbolicLink()).toBe(false);
+    expect(await launchOnce(kvBundle)).toEqual({ got: "v", cache: "hit" });
   });
 
   it("PLUGWIRE_CODE_CACHE=off, or no cache directory at all, compiles without one", async () => {
