@@ -87,20 +87,27 @@ export function spawnPlugin(o: SpawnOptions): PluginProcess {
     watchdogPipe: o.watchdogPipe,
     kind: o.kind,
   };
+  let forced = false;
+  let resolveExit!: (exit: PluginExit) => void;
+  const exited = new Promise<PluginExit>((resolve) => {
+    resolveExit = resolve;
+  });
+  let rejectSpawn!: (err: unknown) => void;
+  const spawnError = new Promise<never>((_, reject) => {
+    rejectSpawn = reject;
+  });
+  spawnError.catch(() => {});
   const child = o.spawner ? o.spawner.spawn(spec) : directSpawn(spec);
   const pid = child.pid;
   // Listened to at once: a spawn that failed (no pid) emits `error` on the next tick, and out of
   // file descriptors (EMFILE) it has no stdio streams either. Kept for the process's life: an
   // `error` without a listener (a later failed kill) would throw.
-  let spawnFailure: NodeJS.ErrnoException | undefined;
-  let onSpawnFailure = (err: NodeJS.ErrnoException) => {
-    spawnFailure = err;
-  };
   child.on("error", (err: NodeJS.ErrnoException) => {
-    if (pid === undefined) onSpawnFailure(err);
+    if (pid !== undefined) return;
+    rejectSpawn(diagnoseSpawnError(err, o.command, o.plugin));
+    resolveExit({ code: null, signal: null, forced });
   });
   const tail: string[] = [];
-  let forced = false;
   let resolveFirst!: (line: string | undefined) => void;
   const firstLine = new Promise<string | undefined>((r) => {
     resolveFirst = r;
@@ -128,31 +135,19 @@ export function spawnPlugin(o: SpawnOptions): PluginProcess {
       : trackGroup(pid, () => {
           if (o.socketDir) rmSync(o.socketDir, { recursive: true, force: true });
         });
-  let rejectSpawn!: (err: unknown) => void;
-  const spawnError = new Promise<never>((_, reject) => {
-    rejectSpawn = reject;
-  });
-  spawnError.catch(() => {});
   // Settle on the `exit` event, not on `close`: that waits for the pipes, which a forked grandchild
   // can hold open forever. Leftovers of the group are killed — no orphans.
-  const exited = new Promise<PluginExit>((resolve) => {
-    onSpawnFailure = (err) => {
-      rejectSpawn(diagnoseSpawnError(err, o.command, o.plugin));
-      resolve({ code: null, signal: null, forced });
-    };
-    if (spawnFailure) onSpawnFailure(spawnFailure);
-    child.once("exit", (code, signal) => {
-      if (pid !== undefined && groupAlive(pid)) signalGroup(pid, "SIGKILL");
-      untrack();
-      // The watchdog's pipe has done its job once the plugin is gone.
-      child.stdio[3]?.destroy();
-      const drained = Promise.all([stdoutDone, stderrDone]);
-      const bound = new Promise((r) => setTimeout(r, 1000).unref());
-      void Promise.race([drained, bound])
-        .then(() => o.exitHook?.finish({ code, signal, forced }, tail) ?? { code, signal, forced })
-        .catch(() => ({ code, signal, forced }))
-        .then(resolve);
-    });
+  child.once("exit", (code, signal) => {
+    if (pid !== undefined && groupAlive(pid)) signalGroup(pid, "SIGKILL");
+    untrack();
+    // The watchdog's pipe has done its job once the plugin is gone.
+    child.stdio[3]?.destroy();
+    const drained = Promise.all([stdoutDone, stderrDone]);
+    const bound = new Promise((r) => setTimeout(r, 1000).unref());
+    void Promise.race([drained, bound])
+      .then(() => o.exitHook?.finish({ code, signal, forced }, tail) ?? { code, signal, forced })
+      .catch(() => ({ code, signal, forced }))
+      .then(resolveExit);
   });
   return {
     pid: pid ?? -1,
