@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { dirname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -18,6 +19,10 @@ function hasGo(): boolean {
  * they must exist: a missing Go toolchain fails the run instead of skipping interop tests.
  */
 export default function setup(): void {
+  // scripts/setup.mjs leaves a pnpm shim here when the pinned pnpm is not installed: tests that
+  // run `pnpm` (create-plugin's templates, `pnpm exec plugwire`) get it from PATH like a user would.
+  const shimDir = join(repo, ".cache", "bin");
+  if (existsSync(join(shimDir, "pnpm"))) process.env.PATH = `${shimDir}${delimiter}${process.env.PATH ?? ""}`;
   // For quick local iterations on TypeScript only: reuse whatever conformance/bin holds.
   if (process.env.PLUGWIRE_SKIP_GO_BUILD === "1" && process.env.CI !== "true") return;
   if (!hasGo()) {
