@@ -171,9 +171,10 @@ plugins:
       run.out.stderr,
     ).toBe(true);
     const pnpm = run.child.pid as number;
-    // pnpm exec → node: signal the plugwire process itself, as a service manager would.
+    // pnpm exec (maybe through npx, whose arguments name plugwire too) → node: signal the plugwire
+    // process itself — the one whose script is the plugwire bin — as a service manager would.
     const node = descendants(pnpm).find((pid) =>
-      readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("plugwire"),
+      readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[1]?.endsWith("plugwire.mjs"),
     );
     process.kill(node ?? pnpm, "SIGTERM");
     expect(await run.exited, run.out.stderr).toBe(0);
