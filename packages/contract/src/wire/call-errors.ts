@@ -3,8 +3,19 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { H2Code, H2ConnectionLost } from "./h2/frame.js";
 
-/** connect-node's mapping of HTTP/2 reset codes to gRPC codes (STREAM_CLOSED deliberately unmapped). */
-export function connectErrorFromH2ResetCode(rstCode: number): ConnectError | undefined {
+/**
+ * connect-node's mapping of HTTP/2 reset codes to gRPC codes (STREAM_CLOSED deliberately unmapped).
+ * A CANCEL that arrives once the call's deadline (a `performance.now()` time) has passed is
+ * DEADLINE_EXCEEDED, as grpc-go's client decides (`handleRSTStream`): grpc-go servers reset a stream
+ * with CANCEL when its `grpc-timeout` runs out, and that reset can be read before our own timer runs.
+ */
+export function connectErrorFromH2ResetCode(rstCode: number, deadlineAt?: number): ConnectError | undefined {
+  if (rstCode === H2Code.CANCEL && deadlineAt !== undefined && performance.now() >= deadlineAt) {
+    return new ConnectError(
+      "the operation timed out (the server reset the stream at the deadline)",
+      Code.DeadlineExceeded,
+    );
+  }
   const code =
     rstCode === H2Code.REFUSED_STREAM
       ? Code.Unavailable

@@ -5,7 +5,7 @@ import * as http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, createClient } from "@connectrpc/connect";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { createPluginTransport, type PreparedConnection, prepareConnection } from "./client-transport.js";
 import { createCertificate } from "./mtls.js";
@@ -208,4 +208,66 @@ describe("prepareConnection(): built before the address is known", () => {
       prepared: prepareConnection(),
     }).close();
   });
+});
+
+/** A node:http2 server that resets every stream with CANCEL when `reset()` is called. */
+async function cancellingServer(path: string) {
+  const streams: http2.ServerHttp2Stream[] = [];
+  let arrived!: () => void;
+  const firstStream = new Promise<void>((resolve) => {
+    arrived = resolve;
+  });
+  const server = http2.createServer();
+  server.on("stream", (stream) => {
+    stream.on("error", () => {});
+    streams.push(stream);
+    arrived();
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  const transport = createPluginTransport({ address: { network: "unix", address: path } });
+  return {
+    client: createClient(Health, transport.transport),
+    firstStream,
+    reset: () => {
+      for (const s of streams) s.close(http2.constants.NGHTTP2_CANCEL);
+    },
+    async close() {
+      transport.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe("RST_STREAM CANCEL and the call's deadline", () => {
+  // grpc-go servers reset a stream with CANCEL when its grpc-timeout runs out; on a loaded machine
+  // that reset can be read before the client's own timer runs. The clock is faked (performance only:
+  // timers stay real), so "the deadline has passed" needs no waiting.
+  const calls = {
+    unary: (c: ReturnType<typeof createClient<typeof Health>>, timeoutMs: number) =>
+      c.check({}, { timeoutMs }),
+    "server stream": async (c: ReturnType<typeof createClient<typeof Health>>, timeoutMs: number) => {
+      for await (const _ of c.watch({}, { timeoutMs }));
+    },
+  };
+  for (const [kind, call] of Object.entries(calls)) {
+    it(`${kind}: before the deadline it is CANCELED; once the deadline passed, DEADLINE_EXCEEDED (as grpc-go)`, async () => {
+      for (const [name, late, code] of [
+        ["early", false, Code.Canceled],
+        ["late", true, Code.DeadlineExceeded],
+      ] as const) {
+        const s = await cancellingServer(join(dir, `cancel-${kind.replace(" ", "-")}-${name}`));
+        vi.useFakeTimers({ toFake: ["performance"] });
+        try {
+          const result = call(s.client, 60_000).catch((e: unknown) => e);
+          await s.firstStream;
+          if (late) vi.advanceTimersByTime(60_001);
+          s.reset();
+          expect(await result).toMatchObject({ code });
+        } finally {
+          vi.useRealTimers();
+          await s.close();
+        }
+      }
+    });
+  }
 });

@@ -46,6 +46,7 @@ export function createStreamCall(
   ): Promise<StreamResponse<I, O>> {
     if (signal?.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
+    const deadlineAt = deadline === undefined ? undefined : performance.now() + deadline;
     let h2: H2Stream;
     try {
       h2 = openCall(connection, method, deadline, header);
@@ -169,7 +170,7 @@ export function createStreamCall(
         finish(
           code === undefined
             ? resetWithoutResponse(H2Code.NO_ERROR)
-            : (connectErrorFromH2ResetCode(code) ?? resetWithoutResponse(code)),
+            : (connectErrorFromH2ResetCode(code, deadlineAt) ?? resetWithoutResponse(code)),
         );
       },
     };

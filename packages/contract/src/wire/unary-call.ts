@@ -56,6 +56,7 @@ export function createUnaryCall(
     let frame: Buffer;
     let stream: H2Stream;
     const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
+    const deadlineAt = deadline === undefined ? undefined : performance.now() + deadline;
     try {
       frame = frameInput(method.input, input, writeMaxBytes);
       stream = openCall(connection, method, deadline, header);
@@ -125,7 +126,8 @@ export function createUnaryCall(
             return;
           }
           try {
-            if (code !== undefined) throw connectErrorFromH2ResetCode(code) ?? resetWithoutResponse(code);
+            if (code !== undefined)
+              throw connectErrorFromH2ResetCode(code, deadlineAt) ?? resetWithoutResponse(code);
             const result = finishResponse(method, responseHeaders, trailers, chunks, maxBytes);
             settle();
             resolve(result);
