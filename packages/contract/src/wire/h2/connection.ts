@@ -3,7 +3,6 @@
 // were most of a local call's CPU, and loading it costs a plugin's cold start; no maintained pure-JS
 // HTTP/2 library exists, so this is hand-written and limited to what gRPC needs (no push, no priorities,
 // no HTTP/1 upgrade).
-import type { Duplex } from "node:stream";
 import type { H2ConnectionOptions } from "./connection-options.js";
 import {
   CLIENT_PREFACE,
@@ -41,7 +40,6 @@ export class H2Connection implements StreamSink {
   /** `:scheme` for requests on this connection. */
   readonly scheme: "http" | "https";
   closed = false;
-  private readonly socket: Duplex;
   private readonly role: "client" | "server";
   private readonly streams = new Map<number, H2Stream>();
   private readonly reader: FrameReader;
@@ -63,9 +61,9 @@ export class H2Connection implements StreamSink {
   );
 
   constructor(options: H2ConnectionOptions) {
-    this.socket = options.socket;
+    const socket = options.socket;
     this.scheme = options.scheme ?? "http";
-    this.outbound = new Outbound(this.socket, (stream) => this.localEnd(stream));
+    this.outbound = new Outbound(socket, (stream) => this.localEnd(stream));
     this.role = options.role;
     this.onStream = options.onStream;
     this.onCloseCb = options.onClose;
@@ -76,11 +74,11 @@ export class H2Connection implements StreamSink {
     this.reader = new FrameReader((type, flags, id, payload) => this.onFrame(type, flags, id, payload));
     this.prefaceLeft = this.role === "server" ? CLIENT_PREFACE.byteLength : 0;
     for (const frame of openingFrames(this.role, this)) this.outbound.push(frame);
-    this.socket.on("data", (chunk: Buffer) => this.onBytes(chunk));
-    this.socket.on("error", (err: Error) => this.destroy(err));
+    socket.on("data", (chunk: Buffer) => this.onBytes(chunk));
+    socket.on("error", (err: Error) => this.destroy(err));
     // With nothing in flight the socket closing is just the end (a peer closing an idle connection,
     // or after GOAWAY); an error, with its stack, is made only for streams it cuts off.
-    this.socket.on("close", () =>
+    socket.on("close", () =>
       this.destroy(this.streams.size === 0 ? undefined : new Error("the connection closed")),
     );
   }
@@ -128,7 +126,7 @@ export class H2Connection implements StreamSink {
       this.goingAway = true;
       this.outbound.push(goAway(this.lastPeerStreamId, H2Code.NO_ERROR));
     }
-    if (this.streams.size === 0) this.endSocket();
+    if (this.streams.size === 0) this.outbound.end();
   }
 
   /** Ends every stream (with `cause`) and the socket now. Idempotent. */
@@ -143,13 +141,7 @@ export class H2Connection implements StreamSink {
       );
       for (const stream of [...this.streams.values()]) this.release(stream, H2Code.CANCEL, err);
     }
-    this.outbound.flush();
-    // end() first so a GOAWAY we just queued still leaves; destroy once written (or at once if broken).
-    const socket = this.socket;
-    if (socket.writable) {
-      socket.end(() => socket.destroy());
-      setTimeout(() => socket.destroy(), 1000).unref();
-    } else socket.destroy();
+    this.outbound.destroy();
     this.onCloseCb?.(cause);
   }
 
@@ -188,7 +180,7 @@ export class H2Connection implements StreamSink {
     try {
       stream.handler.onClose(code, cause);
     } finally {
-      if (this.goingAway && this.streams.size === 0 && !this.closed) this.endSocket();
+      if (this.goingAway && this.streams.size === 0 && !this.closed) this.outbound.end();
     }
   }
 
@@ -345,7 +337,7 @@ export class H2Connection implements StreamSink {
         this.release(stream, H2Code.REFUSED_STREAM);
       }
     }
-    if (this.streams.size === 0) this.endSocket();
+    if (this.streams.size === 0) this.outbound.end();
   }
 
   private onWindowUpdate(id: number, payload: Buffer): void {
@@ -409,12 +401,5 @@ export class H2Connection implements StreamSink {
     const message = err instanceof Error ? err.message : String(err);
     this.outbound.push(goAway(this.lastPeerStreamId, code, message));
     this.destroy(new Error(`HTTP/2 protocol error: ${message}`, { cause: err }));
-  }
-
-  private endSocket(): void {
-    this.outbound.flush();
-    this.socket.end();
-    // A peer may keep its half open (node:http2 does while it holds streams): bound the wait for it.
-    setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 }

@@ -130,4 +130,24 @@ export class Outbound {
       socket.uncork();
     }
   }
+
+  /**
+   * Graceful end: what is queued, then FIN. A peer may keep its half open (node:http2 does while it
+   * holds streams): the wait for it is bounded.
+   */
+  end(): void {
+    this.flush();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
+  /** Immediate end: what is queued (a GOAWAY), then the socket is destroyed once written, or now if broken. */
+  destroy(): void {
+    this.flush();
+    const socket = this.socket;
+    if (socket.writable) {
+      socket.end(() => socket.destroy());
+      setTimeout(() => socket.destroy(), 1000).unref();
+    } else socket.destroy();
+  }
 }
