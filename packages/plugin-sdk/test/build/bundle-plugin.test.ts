@@ -2,6 +2,7 @@
 // code cache, run for real — by @plugwire/host and by a go-plugin v1.8 Go host.
 import {
   chmodSync,
+  existsSync,
   lstatSync,
   mkdtempSync,
   readdirSync,
@@ -11,10 +12,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { create } from "@bufbuild/protobuf";
+import { ErrorCode, PlugwireError } from "@plugwire/contract";
 import { type IsolationOptions, PluginHost, silentLogger } from "@plugwire/host";
 import { bundlePlugin } from "@plugwire/plugin-sdk/build";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -26,13 +29,18 @@ const dir = mkdtempSync(join(tmpdir(), "pw-bundle-"));
 const cacheDir = join(dir, "code-cache");
 const kvEntry = join(repoRoot, "examples/go-plugin-kv/bin/kv-plugin");
 const kvBundle = join(dir, "kv-plugin.mjs");
+// The same plugin with a CommonJS loader (what create-plugin ships for executables), and its own cache.
+const kvBundleCjs = join(dir, "kv-plugin.cjs");
+const cacheDirCjs = join(dir, "code-cache-cjs");
 let skipGo: string | undefined;
 
 beforeAll(async () => {
-  expect(await bundlePlugin({ entry: kvEntry, outfile: kvBundle })).toEqual({
-    outfile: kvBundle,
-    codeCache: true,
-  });
+  for (const outfile of [kvBundle, kvBundleCjs]) {
+    expect(await bundlePlugin({ entry: kvEntry, outfile })).toEqual({ outfile, codeCache: true });
+  }
+  const loader = readFileSync(kvBundleCjs, "utf8");
+  expect(loader.startsWith("#!/usr/bin/env node\n")).toBe(true);
+  expect(loader).toContain('\nconst vm = require("node:vm");\n');
   skipGo = await prepareConformance(["kv-host"]);
 });
 afterEach(async () => {
@@ -68,19 +76,26 @@ async function launchOnce(command: string, env: Record<string, string> = {}, iso
   return { got, cache: trace?.cache };
 }
 
-const cacheFiles = () => readdirSync(cacheDir, { withFileTypes: true }).filter((e) => e.name.endsWith(".v8"));
+const cacheFiles = (inDir = cacheDir) =>
+  readdirSync(inDir, { withFileTypes: true }).filter((e) => e.name.endsWith(".v8"));
 
 describe("bundlePlugin with a code cache", () => {
-  it("compiles without a cache once, leaves one (0600 in a 0700 directory), and uses it after", async () => {
-    expect(await launchOnce(kvBundle)).toEqual({ got: "v", cache: "missing" });
-    const [file] = cacheFiles();
-    expect(file?.name).toMatch(new RegExp(`^[0-9a-f]{32}-${process.version}-${process.arch}\\.v8$`));
-    const path = join(cacheDir, file?.name as string);
-    expect(readFileSync(path).byteLength).toBeGreaterThan(10_000);
-    expect(statSync(path).mode & 0o777).toBe(0o600);
-    expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
-    expect(await launchOnce(kvBundle)).toEqual({ got: "v", cache: "hit" });
-  });
+  for (const [format, bundle, cache] of [
+    ["ES module loader (.mjs)", kvBundle, cacheDir],
+    ["CommonJS loader (.cjs)", kvBundleCjs, cacheDirCjs],
+  ] as const) {
+    it(`${format}: compiles without a cache once, leaves one (0600 in a 0700 directory), and uses it after`, async () => {
+      const env = { PLUGWIRE_CODE_CACHE_DIR: cache };
+      expect(await launchOnce(bundle, env)).toEqual({ got: "v", cache: "missing" });
+      const [file] = cacheFiles(cache);
+      expect(file?.name).toMatch(new RegExp(`^[0-9a-f]{32}-${process.version}-${process.arch}\\.v8$`));
+      const path = join(cache, file?.name as string);
+      expect(readFileSync(path).byteLength).toBeGreaterThan(10_000);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(statSync(cache).mode & 0o777).toBe(0o700);
+      expect(await launchOnce(bundle, env)).toEqual({ got: "v", cache: "hit" });
+    });
+  }
 
   it("a damaged cache is rejected by V8 and replaced; a cache others can write, or a link, is never used", async () => {
     await launchOnce(kvBundle);
@@ -122,43 +137,49 @@ describe("bundlePlugin with a code cache", () => {
     }
   });
 
-  it("a go-plugin v1.8 Go host runs it (its stderr trace line is just a log line there)", async (ctx) => {
+  it("a go-plugin v1.8 Go host runs either (its stderr trace line is just a log line there)", async (ctx) => {
     if (skipGo) ctx.skip(skipGo);
-    const sockets = mkdtempSync(join(dir, "go-"));
-    const env = {
-      ...process.env,
-      PLUGIN_UNIX_SOCKET_DIR: sockets,
-      TMPDIR: sockets,
-      PLUGWIRE_CODE_CACHE_DIR: cacheDir,
-    };
-    const res = await run(
-      join(conformanceBin, "kv-host"),
-      ["--plugin", kvBundle, "roundtrip", "go", "host"],
-      {
-        env,
-        timeoutMs: 60_000,
-      },
-    );
-    expect(JSON.parse(res.stdout.trim().split("\n").at(-1) ?? "")).toMatchObject({ ok: true, value: "host" });
-    expect(readdirSync(sockets)).toEqual([]);
+    for (const bundle of [kvBundle, kvBundleCjs]) {
+      const sockets = mkdtempSync(join(dir, "go-"));
+      const env = {
+        ...process.env,
+        PLUGIN_UNIX_SOCKET_DIR: sockets,
+        TMPDIR: sockets,
+        PLUGWIRE_CODE_CACHE_DIR: cacheDir,
+      };
+      const res = await run(
+        join(conformanceBin, "kv-host"),
+        ["--plugin", bundle, "roundtrip", "go", "host"],
+        {
+          env,
+          timeoutMs: 60_000,
+        },
+      );
+      const last = JSON.parse(res.stdout.trim().split("\n").at(-1) ?? "");
+      expect(last, bundle).toMatchObject({ ok: true, value: "host" });
+      expect(readdirSync(sockets)).toEqual([]);
+    }
   });
 });
 
-describe("entries a code cache does not fit are bundled as plain ES modules", () => {
-  it("an entry with exports: a module hosts import, with import.meta.url its own", async () => {
+describe("entries a code cache does not fit are bundled plainly, in the outfile's format", () => {
+  it("an entry with exports: a module hosts import (or require), with import.meta.url its own", async () => {
     const entry = join(dir, "module-entry.mjs");
     writeFileSync(entry, "export default { where: import.meta.url };\nexport const named = 42;\n");
+    const reason = "the entry has exports: a module hosts import, not an executable";
     const outfile = join(dir, "module.mjs");
-    expect(await bundlePlugin({ entry, outfile })).toEqual({
-      outfile,
-      codeCache: false,
-      reason: "the entry has exports: a module hosts import, not an executable",
-    });
+    expect(await bundlePlugin({ entry, outfile })).toEqual({ outfile, codeCache: false, reason });
     const mod = (await import(pathToFileURL(outfile).href)) as { default: { where: string }; named: number };
     expect(mod).toMatchObject({ default: { where: pathToFileURL(outfile).href }, named: 42 });
+    const cjs = join(dir, "module.cjs");
+    expect(await bundlePlugin({ entry, outfile: cjs })).toEqual({ outfile: cjs, codeCache: false, reason });
+    expect(createRequire(import.meta.url)(cjs)).toMatchObject({
+      default: { where: pathToFileURL(cjs).href },
+      named: 42,
+    });
   });
 
-  it("an entry with top-level await still runs, without a cache", async () => {
+  it("an entry with top-level await still runs as an ES module, without a cache; as .cjs it is refused", async () => {
     const outfile = join(dir, "tla.mjs");
     const entry = join(dir, "tla-entry.mjs");
     writeFileSync(entry, `await Promise.resolve();\nprocess.stdout.write(import.meta.url);\n`);
@@ -168,17 +189,22 @@ describe("entries a code cache does not fit are bundled as plain ES modules", ()
     });
     const res = await run(outfile, []);
     expect(res).toMatchObject({ code: 0, stdout: pathToFileURL(outfile).href });
+    const refused = await bundlePlugin({ entry, outfile: join(dir, "tla.cjs") }).catch((e: unknown) => e);
+    expect(PlugwireError.is(refused, ErrorCode.ConfigInvalid)).toBe(true);
+    expect((refused as Error).message).toContain(`cannot bundle ${entry} as CommonJS`);
+    expect(existsSync(join(dir, "tla.cjs"))).toBe(false);
   });
 
-  it("import.meta.url in a code-cached executable is the executable's own URL", async () => {
-    const outfile = join(dir, "where.mjs");
+  it("import.meta.url in a code-cached executable is the executable's own URL (.mjs and .cjs)", async () => {
     const entry = join(dir, "where-entry.mjs");
     writeFileSync(
       entry,
       'process.stdout.write([import.meta.url, import.meta.filename, typeof require].join(" "));\n',
     );
-    expect(await bundlePlugin({ entry, outfile })).toMatchObject({ codeCache: true });
-    const res = await run(outfile, [], { env: { ...process.env, PLUGWIRE_CODE_CACHE_DIR: cacheDir } });
-    expect(res).toMatchObject({ code: 0, stdout: `${pathToFileURL(outfile).href} ${outfile} function` });
+    for (const outfile of [join(dir, "where.mjs"), join(dir, "where.cjs")]) {
+      expect(await bundlePlugin({ entry, outfile })).toMatchObject({ codeCache: true });
+      const res = await run(outfile, [], { env: { ...process.env, PLUGWIRE_CODE_CACHE_DIR: cacheDir } });
+      expect(res).toMatchObject({ code: 0, stdout: `${pathToFileURL(outfile).href} ${outfile} function` });
+    }
   });
 });
