@@ -91,7 +91,11 @@ describe("create-plugin templates", () => {
       }
       await run("pnpm", ["run", "build"], { cwd: dir, env });
       // One self-contained executable file: no node_modules needed next to it.
-      const bundle = readFileSync(join(dir, "dist/plugin.mjs"), "utf8");
+      // Executables are CommonJS (Node starts them sooner); the in-process module is imported.
+      const bundle = readFileSync(
+        join(dir, template === "in-process" ? "dist/plugin.mjs" : "dist/plugin.cjs"),
+        "utf8",
+      );
       expect(bundle.startsWith("#!/usr/bin/env node\n")).toBe(true);
       expect(bundle).not.toMatch(/from\s*"@plugwire\//);
       // Executables run their code with a V8 code cache; the in-process template's module is imported.

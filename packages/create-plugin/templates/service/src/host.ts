@@ -8,7 +8,7 @@ const name = process.argv[2] ?? "world";
 await using host = new PluginHost({ handshake: HANDSHAKE, versions: VERSIONS });
 await using plugin = await host.launch({
   name: "{{pluginId}}",
-  command: fileURLToPath(new URL("./plugin.mjs", import.meta.url)),
+  command: fileURLToPath(new URL("./plugin.cjs", import.meta.url)),
 });
 const { greeting } = await plugin.clients.greeter.greet({ name });
 console.log(`greet(${name}) → ${greeting}`);

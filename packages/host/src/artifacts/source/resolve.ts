@@ -69,7 +69,7 @@ export interface ResolvedSource {
 }
 
 /**
- * Turns a plugin `source` into something to launch (issue 6): a local path is used as is (`.js`/`.mjs`
+ * Turns a plugin `source` into something to launch (issue 6): a local path is used as is (`.js`/`.mjs`/`.cjs`
  * run with this Node); an HTTPS URL or OCI reference is downloaded, verified (sha256 always, ed25519
  * signatures per `policy`), staged and activated. A successful delivery is saved as last-known-good
  * together with `config`; a failed one returns the last-known-good spec verbatim (`fallback` says why)

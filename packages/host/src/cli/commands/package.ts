@@ -8,7 +8,7 @@ Builds a plugin artifact (docs/artifact-format.md) in an OCI image layout direct
 platform, each with one layer (the file itself, or a gzip tarball with --file/--tarball), under an
 index annotated with the name, version and runner protocol version.
 
-  PLATFORM=FILE        os/arch=path, e.g. linux/amd64=./bin/plugin, or any=./plugin.mjs for a
+  PLATFORM=FILE        os/arch=path, e.g. linux/amd64=./bin/plugin, or any=./plugin.cjs for a
                        platform-independent entry (with --runtime node)
 options:
   --name NAME          plugin name (one path segment)
