@@ -3,7 +3,8 @@
 import { bundlePlugin as sdkBundlePlugin } from "@plugwire/plugin-sdk/build";
 
 /**
- * Bundles a plugin entry (a `#!/usr/bin/env node` script) into one executable file exactly as
+ * Bundles a plugin entry (a `#!/usr/bin/env node` script) into one executable file (a `.cjs` outfile,
+ * as the executable templates ship) exactly as
  * create-plugin's templates/_shared/build.mjs does: `bundlePlugin` with its defaults (a V8 code
  * cache for the plugin's code; the bench points PLUGWIRE_CODE_CACHE_DIR at a directory of its own).
  */

@@ -14,7 +14,7 @@ export const bins = {
   goCounter: join(repoRoot, "conformance/bin/counter-plugin"),
   tsKv: join(repoRoot, "examples/go-plugin-kv/bin/kv-plugin"),
   /** The same TS plugin bundled into one file by run.ts (bundle.ts), the shape create-plugin ships. */
-  tsKvBundled: join(repoRoot, "bench/dist/bundle/kv-plugin.mjs"),
+  tsKvBundled: join(repoRoot, "bench/dist/bundle/kv-plugin.cjs"),
 };
 
 const probe = join(dirname(fileURLToPath(import.meta.url)), "probe.js");
