@@ -3,10 +3,10 @@
 import { bundlePlugin as sdkBundlePlugin } from "@plugwire/plugin-sdk/build";
 
 /**
- * Bundles a plugin entry (a `#!/usr/bin/env node` script) into one executable file (a `.cjs` outfile,
- * as the executable templates ship) exactly as
- * create-plugin's templates/_shared/build.mjs does: `bundlePlugin` with its defaults (a V8 code
- * cache for the plugin's code; the bench points PLUGWIRE_CODE_CACHE_DIR at a directory of its own).
+ * Bundles a plugin entry (a `#!/usr/bin/env node` script) into one executable file exactly as
+ * create-plugin's templates/_shared/build.mjs does for executable templates: `bundlePlugin` with its
+ * defaults and a `.cjs` outfile (a V8 code cache for the plugin's code, CommonJS loader; the bench
+ * points PLUGWIRE_CODE_CACHE_DIR at a directory of its own).
  */
 export async function bundlePlugin(entry: string, outfile: string): Promise<void> {
   const result = await sdkBundlePlugin({ entry, outfile });
