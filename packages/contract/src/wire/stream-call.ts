@@ -21,7 +21,7 @@ import { BodyQueue } from "./h2/body-queue.js";
 import { type FieldRecord, fieldsToRecord, recordToHeaders } from "./h2/fields.js";
 import { H2Code } from "./h2/frame.js";
 import type { H2Stream } from "./h2/stream.js";
-import { type ConnectionSource, openCall } from "./unary-call.js";
+import { type ConnectionSource, callDeadline, openCall } from "./unary-call.js";
 
 type HeadersInit = Parameters<Transport["stream"]>[3];
 
@@ -45,11 +45,10 @@ export function createStreamCall(
     input: AsyncIterable<MessageInitShape<I>>,
   ): Promise<StreamResponse<I, O>> {
     if (signal?.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
-    const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
-    const deadlineAt = deadline === undefined ? undefined : performance.now() + deadline;
+    const deadline = callDeadline(timeoutMs);
     let h2: H2Stream;
     try {
-      h2 = openCall(connection, method, deadline, header);
+      h2 = openCall(connection, method, deadline?.ms, header);
     } catch (err) {
       return Promise.reject(err instanceof ConnectError ? err : connectErrorFromNodeReason(err));
     }
@@ -87,7 +86,7 @@ export function createStreamCall(
     if (deadline !== undefined) {
       timer = setTimeout(
         () => finish(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-        deadline,
+        deadline.ms,
       );
     }
     const response: StreamResponse<I, O> = {
@@ -170,7 +169,7 @@ export function createStreamCall(
         finish(
           code === undefined
             ? resetWithoutResponse(H2Code.NO_ERROR)
-            : (connectErrorFromH2ResetCode(code, deadlineAt) ?? resetWithoutResponse(code)),
+            : (connectErrorFromH2ResetCode(code, deadline?.at) ?? resetWithoutResponse(code)),
         );
       },
     };

@@ -55,11 +55,10 @@ export function createUnaryCall(
     if (signal?.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
     let frame: Buffer;
     let stream: H2Stream;
-    const deadline = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : undefined;
-    const deadlineAt = deadline === undefined ? undefined : performance.now() + deadline;
+    const deadline = callDeadline(timeoutMs);
     try {
       frame = frameInput(method.input, input, writeMaxBytes);
-      stream = openCall(connection, method, deadline, header);
+      stream = openCall(connection, method, deadline?.ms, header);
     } catch (err) {
       return Promise.reject(err instanceof ConnectError ? err : connectErrorFromNodeReason(err));
     }
@@ -87,7 +86,7 @@ export function createUnaryCall(
       if (deadline !== undefined) {
         timer = setTimeout(
           () => fail(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-          deadline,
+          deadline.ms,
         );
       }
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -119,7 +118,7 @@ export function createUnaryCall(
             // before its SETTINGS reached us, or past a GOAWAY): sent once more, as grpc-go does.
             retried = true;
             try {
-              send(openCall(connection, method, deadline, header));
+              send(openCall(connection, method, deadline?.ms, header));
             } catch (e) {
               fail(e);
             }
@@ -127,7 +126,7 @@ export function createUnaryCall(
           }
           try {
             if (code !== undefined)
-              throw connectErrorFromH2ResetCode(code, deadlineAt) ?? resetWithoutResponse(code);
+              throw connectErrorFromH2ResetCode(code, deadline?.at) ?? resetWithoutResponse(code);
             const result = finishResponse(method, responseHeaders, trailers, chunks, maxBytes);
             settle();
             resolve(result);
@@ -144,6 +143,16 @@ export function createUnaryCall(
       send(stream);
     });
   };
+}
+
+/**
+ * A call's deadline from Connect's `timeoutMs` (none when absent or not positive): its length, for
+ * `grpc-timeout` and the call's timer, and when it passes on the `performance.now()` clock.
+ */
+export function callDeadline(timeoutMs: number | undefined): { ms: number; at: number } | undefined {
+  return timeoutMs !== undefined && timeoutMs > 0
+    ? { ms: timeoutMs, at: performance.now() + timeoutMs }
+    : undefined;
 }
 
 /** Opens a call's HTTP/2 stream (its request headers sent) on the plugin's current connection. */

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ErrorCode, PlugwireError } from "@plugwire/contract";
@@ -66,22 +65,12 @@ export async function bundlePlugin(options: BundlePluginOptions): Promise<Bundle
   let reason: string | undefined;
   if (options.codeCache === false) reason = "codeCache: false";
   else if (exported) reason = "the entry has exports: a module hosts import, not an executable";
-  // esbuild keeps an entry's own hashbang on the first line; an entry without one gets it here.
-  let text = format === "esm" ? withHashbang(esm.outputFiles?.[0]?.text ?? "") : undefined;
+  // The CommonJS bundle: what the code-cache loader runs, and a .cjs outfile's plain bundle.
+  let source: string | undefined;
   if (reason === undefined || format === "cjs") {
     options.signal?.throwIfAborted();
-    const cjs = await build({
-      ...common,
-      logLevel: "silent",
-      format: "cjs",
-      define: {
-        ...options.esbuild?.define,
-        "import.meta.url": IMPORT_META_URL,
-        "import.meta.filename": "__filename",
-        "import.meta.dirname": "__dirname",
-      },
-    }).catch((err: { errors?: Message[] }) => {
-      if (!err.errors?.some((e) => /top-level await/i.test(e.text))) throw err;
+    source = await buildCommonJs(build, common, options);
+    if (source === undefined) {
       if (format === "cjs") {
         throw new PlugwireError(
           ErrorCode.ConfigInvalid,
@@ -90,21 +79,45 @@ export async function bundlePlugin(options: BundlePluginOptions): Promise<Bundle
         );
       }
       reason = "the entry uses top-level await, which a CommonJS bundle cannot";
-      return undefined;
-    });
-    // The bundle becomes a function body (or follows our own line): its hashbang goes.
-    const source = cjs?.outputFiles?.[0]?.text.replace(/^#!.*\n/, "") ?? "";
-    if (reason !== undefined) text ??= withHashbang(plainCommonJs(source));
-    else {
-      const buildId = createHash("sha256").update(source).digest("hex").slice(0, 32);
-      text = codeCacheLoader({ buildId, source, entry: options.entry, format });
     }
   }
+  let text: string;
+  if (reason === undefined && source !== undefined) {
+    text = codeCacheLoader({ source, entry: options.entry, format });
+  } else if (format === "cjs" && source !== undefined) text = withHashbang(plainCommonJs(source));
+  // esbuild keeps an entry's own hashbang on the first line; an entry without one gets it here.
+  else text = withHashbang(esm.outputFiles?.[0]?.text ?? "");
   options.signal?.throwIfAborted();
   await mkdir(dirname(options.outfile), { recursive: true });
-  await writeFile(options.outfile, text ?? "");
+  await writeFile(options.outfile, text);
   await chmod(options.outfile, 0o755);
   return { outfile: options.outfile, codeCache: reason === undefined, ...(reason ? { reason } : {}) };
+}
+
+/**
+ * The entry bundled as CommonJS without its hashbang (the loader makes it a function body; a plain
+ * .cjs gets its own line first), or undefined when the entry uses top-level await.
+ */
+async function buildCommonJs(
+  build: typeof import("esbuild").build,
+  common: BuildOptions,
+  options: BundlePluginOptions,
+): Promise<string | undefined> {
+  const cjs = await build({
+    ...common,
+    logLevel: "silent",
+    format: "cjs",
+    define: {
+      ...options.esbuild?.define,
+      "import.meta.url": IMPORT_META_URL,
+      "import.meta.filename": "__filename",
+      "import.meta.dirname": "__dirname",
+    },
+  }).catch((err: { errors?: Message[] }) => {
+    if (!err.errors?.some((e) => /top-level await/i.test(e.text))) throw err;
+    return undefined;
+  });
+  return cjs === undefined ? undefined : (cjs.outputFiles?.[0]?.text ?? "").replace(/^#!.*\n/, "");
 }
 
 function withHashbang(text: string): string {

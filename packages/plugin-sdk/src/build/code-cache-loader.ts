@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * The start-up code of a plugin executable built with a code cache ({@link bundlePlugin}): an ES
  * module (`.mjs`) or a CommonJS file (`.cjs`: Node starts it ~7 ms sooner, its ES module loader is
@@ -13,13 +15,10 @@
  * reached through a symlink, is fed to V8 (cached data is trusted code); it is written to a new
  * file (O_EXCL) and renamed into place.
  */
-export function codeCacheLoader(options: {
-  buildId: string;
-  source: string;
-  entry: string;
-  format: "esm" | "cjs";
-}): string {
+export function codeCacheLoader(options: { source: string; entry: string; format: "esm" | "cjs" }): string {
   const esm = options.format === "esm";
+  // Names the cache file: a new build never reads an old build's cache.
+  const buildId = createHash("sha256").update(options.source).digest("hex").slice(0, 32);
   const wrapped = `(function (exports, require, module, __filename, __dirname, ${IMPORT_META_URL}) {${options.source}\n})`;
   return `#!/usr/bin/env node
 // Built by @plugwire/plugin-sdk/build from ${options.entry.replaceAll("\n", " ")}. The plugin's code is
@@ -27,7 +26,7 @@ export function codeCacheLoader(options: {
 // $PLUGWIRE_CODE_CACHE_DIR, else $XDG_CACHE_HOME/plugwire/code-cache, else ~/.cache/plugwire/code-cache,
 // so later starts skip compiling it. PLUGWIRE_CODE_CACHE=off compiles without one.
 ${esm ? ESM_HEADER : CJS_HEADER}
-const BUILD_ID = ${JSON.stringify(options.buildId)};
+const BUILD_ID = ${JSON.stringify(buildId)};
 const PLUGIN_SOURCE = ${JSON.stringify(wrapped)};
 
 const env = process.env;

@@ -141,7 +141,7 @@ export class H2Connection implements StreamSink {
       );
       for (const stream of [...this.streams.values()]) this.release(stream, H2Code.CANCEL, err);
     }
-    this.outbound.destroy();
+    this.outbound.end(true);
     this.onCloseCb?.(cause);
   }
 

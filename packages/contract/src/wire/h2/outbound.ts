@@ -132,22 +132,18 @@ export class Outbound {
   }
 
   /**
-   * Graceful end: what is queued, then FIN. A peer may keep its half open (node:http2 does while it
-   * holds streams): the wait for it is bounded.
+   * Ends the socket after what is queued (a GOAWAY): FIN, and with `destroy` the socket is closed
+   * once that is written, or at once if it is already broken. A peer may keep its half open
+   * (node:http2 does while it holds streams): every wait is bounded.
    */
-  end(): void {
-    this.flush();
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), 1000).unref();
-  }
-
-  /** Immediate end: what is queued (a GOAWAY), then the socket is destroyed once written, or now if broken. */
-  destroy(): void {
+  end(destroy = false): void {
     this.flush();
     const socket = this.socket;
-    if (socket.writable) {
-      socket.end(() => socket.destroy());
-      setTimeout(() => socket.destroy(), 1000).unref();
-    } else socket.destroy();
+    if (destroy && !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(destroy ? () => socket.destroy() : undefined);
+    setTimeout(() => socket.destroy(), 1000).unref();
   }
 }
